@@ -1,0 +1,87 @@
+#include "contract/host_sched.hpp"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace tpb {
+namespace {
+int configured_cpus() {
+  long n = sysconf(_SC_NPROCESSORS_CONF);
+  return n > 0 ? static_cast<int>(n) + 64 : 1024;  // room for sparse CPU numbers
+}
+}  // namespace
+
+CpuSet::CpuSet() : count_(configured_cpus()) {
+  set_ = CPU_ALLOC(count_);
+  bytes_ = CPU_ALLOC_SIZE(count_);
+  CPU_ZERO_S(bytes_, set_);
+}
+
+CpuSet::CpuSet(const std::vector<int>& cpus) : CpuSet() {
+  for (int cpu : cpus)
+    if (cpu >= 0 && cpu < count_) CPU_SET_S(cpu, bytes_, set_);
+}
+
+CpuSet::~CpuSet() { CPU_FREE(set_); }
+
+std::vector<int> CpuSet::cpus() const {
+  std::vector<int> out;
+  for (int cpu = 0; cpu < count_; ++cpu)
+    if (CPU_ISSET_S(cpu, bytes_, set_)) out.push_back(cpu);
+  return out;
+}
+
+long current_tid() { return static_cast<long>(syscall(SYS_gettid)); }
+
+int set_thread_nice(long tid, int nice) {
+  // On Linux, PRIO_PROCESS with a tid sets that one thread's nice value.
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(tid == 0 ? current_tid() : tid), nice) != 0)
+    return errno;
+  return 0;
+}
+
+int apply_host_priority(long tid, const HostPriority& priority) {
+  sched_param param{};
+  int policy = SCHED_OTHER;
+  if (priority.policy == HostPriority::Policy::fifo) {
+    policy = SCHED_FIFO;
+    param.sched_priority = priority.rt_priority;
+  }
+  if (sched_setscheduler(static_cast<pid_t>(tid), policy, &param) != 0) return errno;
+  if (policy == SCHED_OTHER) return set_thread_nice(tid, priority.nice);
+  return 0;
+}
+
+int read_host_priority(long tid, HostPriority& out) {
+  int policy = sched_getscheduler(static_cast<pid_t>(tid));
+  if (policy < 0) return errno;
+  if (policy == SCHED_FIFO || policy == SCHED_RR) {
+    sched_param param{};
+    if (sched_getparam(static_cast<pid_t>(tid), &param) != 0) return errno;
+    out = {HostPriority::Policy::fifo, 0, param.sched_priority};
+    return 0;
+  }
+  errno = 0;
+  int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(tid == 0 ? current_tid() : tid));
+  if (nice == -1 && errno != 0) return errno;
+  out = {HostPriority::Policy::other, nice, 0};
+  return 0;
+}
+
+int set_thread_affinity(long tid, const std::vector<int>& cpus) {
+  CpuSet set(cpus);
+  if (sched_setaffinity(static_cast<pid_t>(tid), set.size(), set.get()) != 0) return errno;
+  return 0;
+}
+
+int get_thread_affinity(long tid, std::vector<int>& cpus) {
+  CpuSet set;
+  if (sched_getaffinity(static_cast<pid_t>(tid), set.size(), set.get()) != 0) return errno;
+  cpus = set.cpus();
+  return 0;
+}
+
+}  // namespace tpb

@@ -1,0 +1,41 @@
+// Host scheduling primitives shared by the runtime and the backends: CPU sets, per-thread nice,
+// policy and affinity by Linux tid (0 = the calling thread). Each returns 0 or an errno value.
+#pragma once
+
+#include <sched.h>
+#include <sys/types.h>
+
+#include <vector>
+
+#include <tpb/backend.hpp>
+
+namespace tpb {
+
+// A cpu_set_t sized for the machine, built from Linux CPU numbers.
+class CpuSet {
+ public:
+  CpuSet();
+  explicit CpuSet(const std::vector<int>& cpus);
+  ~CpuSet();
+  CpuSet(const CpuSet&) = delete;
+  CpuSet& operator=(const CpuSet&) = delete;
+  cpu_set_t* get() const { return set_; }
+  std::size_t size() const { return bytes_; }
+  std::vector<int> cpus() const;
+
+ private:
+  cpu_set_t* set_;
+  std::size_t bytes_;
+  int count_;
+};
+
+long current_tid();
+int set_thread_nice(long tid, int nice);
+// Sets policy and level (and nice, for SCHED_OTHER) of thread `tid`.
+int apply_host_priority(long tid, const HostPriority& priority);
+// Reads the policy and level of thread `tid`.
+int read_host_priority(long tid, HostPriority& out);
+int set_thread_affinity(long tid, const std::vector<int>& cpus);
+int get_thread_affinity(long tid, std::vector<int>& cpus);
+
+}  // namespace tpb

@@ -1,0 +1,101 @@
+// tpb/backend.hpp - the backend contract: how a system thread gets a running host thread.
+//
+// The contract runtime owns every DDI rule; a backend owns only "obtain an execution context on
+// the host, apply the launch's affinity and priority, and run the trampoline". One interface, many
+// implementations, one registry table (backends/registry.cpp). The same conformance suite runs
+// against every row.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tpb {
+
+class Topology;
+
+// A Linux scheduling class and level. SCHED_OTHER uses `nice` (-20..19); SCHED_FIFO uses
+// `rt_priority` (1..99).
+struct HostPriority {
+  enum class Policy { other, fifo };
+  Policy policy = Policy::other;
+  int nice = 0;
+  int rt_priority = 0;
+  friend bool operator==(const HostPriority&, const HostPriority&) = default;
+};
+std::string to_string(const HostPriority& p);  // "other/nice:0", "fifo:1"
+
+// What a backend can honour. The runtime and the conformance suite read these; a priority a
+// backend cannot apply is reported unsupported, never silently wrong.
+struct Capabilities {
+  // applied: each system thread runs at its own host priority, changes apply at once.
+  // arena_level: host priority is set per group of workers (per priority class), not per thread.
+  // none: host priority is not applied.
+  enum class Priority { applied, arena_level, none };
+  Priority priority = Priority::applied;
+  bool affinity = true;           // Launch::cpus is honoured
+  bool unpinned_window = false;   // affinity applied only after the host thread started running
+  bool per_cpu_limit = false;     // the backend itself bounds live system threads per CPU
+  bool termination = true;        // PsTerminateSystemThread unwinds and the host context survives
+  bool reuses_host_threads = false;  // host tids repeat across system threads (pools)
+};
+const char* to_string(Capabilities::Priority p);
+
+// Options that tune a backend; each backend reads only its own.
+struct BackendOptions {
+  enum class PoolWake { park, spin };
+  PoolWake pool_wake = PoolWake::park;
+  std::chrono::nanoseconds pool_spin{std::chrono::microseconds(50)};  // spin before parking
+  unsigned pool_capacity_per_cpu = 4;  // workers per CPU, so live system threads per CPU
+};
+
+// One request to run a system thread.
+struct Launch {
+  void (*trampoline)(void*) = nullptr;  // runs the system thread; returns when it has ended
+  void* argument = nullptr;
+  std::vector<int> cpus;  // Linux CPU numbers the thread may run on; empty: inherit the creator's
+  int home_cpu = -1;      // the CPU the thread is charged to (pools pick its worker group there)
+  HostPriority priority;  // host priority the thread starts at
+  bool apply_priority = true;  // false: leave the host priority alone
+  std::size_t stack_size = 0;  // 0: the backend's default
+  std::string_view name;       // host thread name (truncated to 15 characters)
+};
+
+// Outcome of launch(): the thread runs only on ok.
+enum class LaunchStatus { ok, no_resources, priority_denied, invalid };
+
+class ThreadBackend {
+ public:
+  virtual ~ThreadBackend() = default;
+  virtual std::string_view name() const = 0;
+  virtual Capabilities capabilities() const = 0;
+  // Starts the trampoline on a host thread. Thread-safe. On success the trampoline runs exactly
+  // once; on failure it never runs. priority_denied: the host refused launch.priority (EPERM).
+  virtual LaunchStatus launch(const Launch& launch) = 0;
+};
+
+// One row of the registry table.
+struct BackendVariant {
+  std::string_view key;    // benchmark name segment key, e.g. "wake"
+  std::string_view value;  // e.g. "spin"
+  void (*apply)(BackendOptions&);
+};
+struct BackendEntry {
+  std::string_view name;
+  std::string_view summary;
+  Capabilities capabilities;
+  std::unique_ptr<ThreadBackend> (*create)(const BackendOptions&, const Topology&);
+  std::vector<BackendVariant> variants;  // empty: one configuration
+};
+
+// The registry, in table order.
+const std::vector<BackendEntry>& backend_registry();
+// The row with this name, or nullptr.
+const BackendEntry* find_backend(std::string_view name);
+// "pthread, std_thread, ..." for error messages.
+std::string backend_names();
+
+}  // namespace tpb

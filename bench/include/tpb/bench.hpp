@@ -1,0 +1,58 @@
+// tpb/bench.hpp - the experiments as a library: what suites exist, and registering a selection of
+// them with Google Benchmark. The tpbench command (bench/cli) is the only caller in the project.
+//
+// Benchmark names: "suite/case" then key:value segments, e.g.
+//   creation/start_latency/backend:pool/placement:same_cpu/priority:8
+// References (raw OS primitives measured in the same run) use backend:reference.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tpb::bench {
+
+struct SuiteInfo {
+  std::string name;     // creation, ctxswitch, c2c, inversion
+  std::string summary;  // one line
+  std::vector<std::string> cases;
+};
+// Every suite, in the order they run.
+const std::vector<SuiteInfo>& suites();
+
+// What to register. Empty lists mean "all that apply".
+struct Selection {
+  std::vector<std::string> suites;
+  std::vector<std::string> backends;    // registry names; the reference always runs
+  std::vector<std::string> placements;  // inherit, same_cpu, other_cpu, smt_sibling, ...
+  std::vector<int> priorities;          // KPRIORITY values
+  bool quick = false;                   // the CI preset: fewer cases and sizes
+  double inject_slowdown_pct = 0;       // busy delay added to creation and wake paths
+};
+
+struct Skipped {
+  std::string what;    // a benchmark name or a name prefix
+  std::string reason;
+};
+
+struct Registration {
+  std::vector<std::string> names;  // registered benchmark names, in order
+  std::vector<Skipped> skipped;    // placements, priorities or experiments left out, and why
+};
+
+// Registers the selected benchmarks with Google Benchmark (benchmark::RegisterBenchmark). Call
+// once per process, before benchmark::RunSpecifiedBenchmarks. Throws std::invalid_argument naming
+// an unknown suite, backend or placement.
+Registration register_benchmarks(const Selection& selection);
+
+// Facts measured or decided while registering and running that belong in the run's context:
+// the priority map in force, whether RT was permitted, the c2c matrix, the calibrated slowdown.
+nlohmann::json run_context();
+
+// Set from a signal handler to stop the run: the running benchmark finishes or abandons its
+// current measurement, every later one ends at once with an error "interrupted".
+std::atomic<bool>& stop_requested();
+
+}  // namespace tpb::bench
