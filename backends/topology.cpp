@@ -112,7 +112,8 @@ std::vector<PlacementPair> Topology::placements() const {
   std::vector<PlacementPair> out;
   for (Placement p : {Placement::same_cpu, Placement::smt_sibling, Placement::same_l3,
                       Placement::other_l3, Placement::other_numa}) {
-    PlacementPair pair{p};
+    PlacementPair pair;
+    pair.placement = p;
     if (p == Placement::same_cpu) {
       pair.available = true;
       pair.cpu_a = pair.cpu_b = cpus_.front().os_index;

@@ -103,7 +103,10 @@ const HostSchedulingRights& host_scheduling_rights();
 
 // What a thread asked for and what the host got.
 struct HostPriorityState {
-  enum class Outcome { applied, nearest, unsupported, pending };
+    // applied: the host runs the thread at `requested`. nearest: best-effort policy applied the
+  // closest level the process may use. arena_level: the backend applies one level per priority
+  // class. unsupported: the backend applies none. pending: not started yet.
+  enum class Outcome { applied, nearest, arena_level, unsupported, pending };
   KPRIORITY priority = 0;        // what the contract holds
   HostPriority requested;        // host_priority_for(priority)
   HostPriority effective;        // what was applied (== requested when applied)

@@ -1,0 +1,137 @@
+// DDI: StorPort adapter threads (CONTRACTS.md 1.9 and section 6, question 8).
+#include <systhread/storport.h>
+
+#include <string>
+
+#include "contract/affinity.hpp"
+#include "contract/bugcheck.hpp"
+#include "contract/current.hpp"
+#include "contract/host_sched.hpp"
+#include "contract/runtime_state.hpp"
+
+using namespace tpb::detail;
+
+namespace {
+
+bool valid_priority(STOR_THREAD_PRIORITY p) {
+  return p >= StorThreadPriorityBackground && p <= StorThreadPriorityRealTime;
+}
+
+KPRIORITY kpriority_of(STOR_THREAD_PRIORITY p) {
+  static constexpr KPRIORITY kMap[] = {7, 8, 12, 13, 14, 15, 18};
+  return kMap[p];
+}
+
+ULONG stor_status_of(NTSTATUS status) {
+  switch (status) {
+    case STATUS_SUCCESS: return STOR_STATUS_SUCCESS;
+    case STATUS_INVALID_PARAMETER: return STOR_STATUS_INVALID_PARAMETER;
+    case STATUS_PRIVILEGE_NOT_HELD: return STOR_STATUS_ACCESS_DENIED;
+    default: return STOR_STATUS_UNSUCCESSFUL;  // limits and exhaustion (section 6)
+  }
+}
+
+// The host tid of the thread a ThreadContext names (NULL: the caller), or -1 for a bad context.
+long target_tid(RuntimeState& runtime, AdapterRecord& adapter, void* context) {
+  if (context == nullptr) return 0;
+  std::lock_guard lock(adapter.mutex);
+  ThreadRecord* thread = runtime.adapter_thread(adapter, context);
+  if (thread == nullptr) return -1;
+  std::lock_guard sched(thread->sched_mutex);
+  return thread->started ? thread->host_tid : -1;
+}
+
+}  // namespace
+
+extern "C" {
+
+ULONG StorPortCreateSystemThread(PVOID HwDeviceExtension, PSTOR_THREAD_START_ROUTINE StartRoutine,
+                                 PVOID StartContext, PSTOR_THREAD_PRIORITY Priority,
+                                 PVOID* ThreadContext) {
+  require_irql_at_most(APC_LEVEL, "StorPortCreateSystemThread");
+  RuntimeState& runtime = current_runtime();
+  AdapterRecord* adapter = runtime.find_adapter(HwDeviceExtension);
+  if (adapter == nullptr || StartRoutine == nullptr) return STOR_STATUS_INVALID_PARAMETER;
+  STOR_THREAD_PRIORITY level = Priority != nullptr ? *Priority : StorThreadPriorityNormal;
+  if (!valid_priority(level)) return STOR_STATUS_INVALID_PARAMETER;
+  CreateRequest request;
+  request.routine = StartRoutine;
+  request.context = StartContext;
+  request.adapter = adapter;
+  request.priority = kpriority_of(level);
+  std::uint64_t token = 0;
+  request.adapter_token_out = &token;
+  NTSTATUS status = runtime.create_thread(request);
+  if (NT_SUCCESS(status) && ThreadContext != nullptr)
+    *ThreadContext = reinterpret_cast<PVOID>(token);
+  return stor_status_of(status);
+}
+
+ULONG StorPortSetPriorityThread(PVOID HwDeviceExtension, PVOID ThreadContext,
+                                STOR_THREAD_PRIORITY Priority) {
+  if (current_irql() != PASSIVE_LEVEL) return STOR_STATUS_INVALID_IRQL;
+  RuntimeState& runtime = current_runtime();
+  AdapterRecord* adapter = runtime.find_adapter(HwDeviceExtension);
+  if (adapter == nullptr || !valid_priority(Priority)) return STOR_STATUS_INVALID_PARAMETER;
+  std::lock_guard lock(adapter->mutex);
+  ThreadRecord* thread = runtime.adapter_thread(*adapter, ThreadContext);
+  if (thread == nullptr) return STOR_STATUS_INVALID_PARAMETER;
+  runtime.set_priority(*thread, kpriority_of(Priority));
+  return STOR_STATUS_SUCCESS;
+}
+
+VOID StorPortTerminateSystemThread(PVOID HwDeviceExtension, PVOID ThreadContext) {
+  (void)HwDeviceExtension;
+  ThreadRecord& self = current_thread();
+  bool own = self.system && self.adapter != nullptr &&
+             (ThreadContext == nullptr ||
+              reinterpret_cast<std::uint64_t>(ThreadContext) == self.adapter_token);
+  if (ThreadContext == nullptr && self.system) own = true;
+  if (!own) {
+    self.runtime->report(
+        "StorPortTerminateSystemThread given a ThreadContext that is not the caller's; ignored");
+    return;
+  }
+  require_irql_at_most(APC_LEVEL, "StorPortTerminateSystemThread");
+  throw ThreadTermination{STATUS_SUCCESS};
+}
+
+ULONG StorPortSetSystemGroupAffinityThread(PVOID HwDeviceExtension, PVOID ThreadContext,
+                                           PSTOR_GROUP_AFFINITY Affinity,
+                                           PSTOR_GROUP_AFFINITY PreviousAffinity) {
+  if (current_irql() > DISPATCH_LEVEL) return STOR_STATUS_INVALID_IRQL;
+  RuntimeState& runtime = current_runtime();
+  AdapterRecord* adapter = runtime.find_adapter(HwDeviceExtension);
+  if (adapter == nullptr || Affinity == nullptr || Affinity->Group != 0)
+    return STOR_STATUS_INVALID_PARAMETER;
+  std::vector<int> cpus = cpus_of(Affinity->Mask, runtime.topology());
+  if (cpus.empty()) return STOR_STATUS_INVALID_PARAMETER;
+  long tid = target_tid(runtime, *adapter, ThreadContext);
+  if (tid < 0) return STOR_STATUS_INVALID_PARAMETER;
+  if (PreviousAffinity != nullptr) {
+    std::vector<int> now;
+    tpb::get_thread_affinity(tid, now);
+    *PreviousAffinity = STOR_GROUP_AFFINITY{mask_of(now), 0, {0, 0, 0}};
+  }
+  if (tid == 0) {
+    ThreadRecord& self = current_thread();
+    if (self.user_affinity.empty()) tpb::get_thread_affinity(0, self.user_affinity);
+  }
+  return tpb::set_thread_affinity(tid, cpus) == 0 ? STOR_STATUS_SUCCESS : STOR_STATUS_UNSUCCESSFUL;
+}
+
+ULONG StorPortRevertToUserGroupAffinityThread(PVOID HwDeviceExtension, PVOID ThreadContext,
+                                              PSTOR_GROUP_AFFINITY PreviousAffinity) {
+  if (current_irql() > DISPATCH_LEVEL) return STOR_STATUS_INVALID_IRQL;
+  RuntimeState& runtime = current_runtime();
+  AdapterRecord* adapter = runtime.find_adapter(HwDeviceExtension);
+  if (adapter == nullptr || PreviousAffinity == nullptr || PreviousAffinity->Group != 0)
+    return STOR_STATUS_INVALID_PARAMETER;
+  std::vector<int> cpus = cpus_of(PreviousAffinity->Mask, runtime.topology());
+  if (cpus.empty()) return STOR_STATUS_INVALID_PARAMETER;
+  long tid = target_tid(runtime, *adapter, ThreadContext);
+  if (tid < 0) return STOR_STATUS_INVALID_PARAMETER;
+  return tpb::set_thread_affinity(tid, cpus) == 0 ? STOR_STATUS_SUCCESS : STOR_STATUS_UNSUCCESSFUL;
+}
+
+}  // extern "C"

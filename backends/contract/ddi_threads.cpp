@@ -1,0 +1,204 @@
+// DDI: creating, identifying and ending system threads; IRQL; priorities; affinity.
+#include <systhread/wdm.h>
+
+#include <algorithm>
+#include <string>
+
+#include "contract/affinity.hpp"
+#include "contract/bugcheck.hpp"
+#include "contract/current.hpp"
+#include "contract/host_sched.hpp"
+#include "contract/runtime_state.hpp"
+
+using namespace tpb::detail;
+
+namespace {
+
+ThreadRecord& thread_arg(void* thread, const char* routine) {
+  ThreadRecord* record = as_thread(thread);
+  if (record == nullptr)
+    bug_check(BugCheck::driver_verifier_detected_violation,
+              std::string(routine) + " was given something that is not a thread object");
+  return *record;
+}
+
+}  // namespace
+
+extern "C" {
+
+NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
+                              POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                              PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine,
+                              PVOID StartContext) {
+  require_irql_at_most(APC_LEVEL, "PsCreateSystemThread");
+  if (ThreadHandle == nullptr) return STATUS_INVALID_PARAMETER;
+  CreateRequest request;
+  request.handle_out = ThreadHandle;
+  request.access = DesiredAccess;
+  request.attributes = ObjectAttributes;
+  request.process = ProcessHandle;
+  request.client_id_out = ClientId;
+  request.routine = StartRoutine;
+  request.context = StartContext;
+  return current_runtime().create_thread(request);
+}
+
+NTSTATUS IoCreateSystemThread(PVOID IoObject, PHANDLE ThreadHandle, ULONG DesiredAccess,
+                              POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                              PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine,
+                              PVOID StartContext) {
+  require_irql_at_most(APC_LEVEL, "IoCreateSystemThread");
+  RuntimeState& runtime = current_runtime();
+  IoReference io = runtime.io_reference_for(IoObject);
+  if (ThreadHandle == nullptr) return STATUS_INVALID_PARAMETER;
+  CreateRequest request;
+  request.handle_out = ThreadHandle;
+  request.access = DesiredAccess;
+  request.attributes = ObjectAttributes;
+  request.process = ProcessHandle;
+  request.client_id_out = ClientId;
+  request.routine = StartRoutine;
+  request.context = StartContext;
+  request.io = io;
+  return runtime.create_thread(request);
+}
+
+NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus) {
+  ThreadRecord& self = current_thread();
+  if (!self.system) return STATUS_INVALID_PARAMETER;
+  require_irql_at_most(APC_LEVEL, "PsTerminateSystemThread");
+  if (self.io) self.terminated_by_ps = true;
+  throw ThreadTermination{ExitStatus};
+}
+
+HANDLE PsGetCurrentThreadId(void) { return reinterpret_cast<HANDLE>(current_thread().id); }
+
+HANDLE PsGetCurrentProcessId(void) {
+  return reinterpret_cast<HANDLE>(current_thread().process->id);
+}
+
+PETHREAD PsGetCurrentThread(void) { return reinterpret_cast<PETHREAD>(&current_thread()); }
+
+PEPROCESS PsGetCurrentProcess(void) {
+  return reinterpret_cast<PEPROCESS>(current_thread().process);
+}
+
+PEPROCESS PsGetInitialSystemProcess(void) {
+  return reinterpret_cast<PEPROCESS>(current_runtime().system_process());
+}
+
+PKTHREAD KeGetCurrentThread(void) { return reinterpret_cast<PKTHREAD>(&current_thread()); }
+
+BOOLEAN PsIsSystemThread(PETHREAD Thread) {
+  ThreadRecord* record = as_thread(Thread);
+  return record != nullptr && record->system ? TRUE : FALSE;
+}
+
+HANDLE PsGetThreadId(PETHREAD Thread) {
+  return reinterpret_cast<HANDLE>(thread_arg(Thread, "PsGetThreadId").id);
+}
+
+BOOLEAN KeAreApcsDisabled(void) {
+  ThreadRecord& self = current_thread();
+  return self.apc_disable > 0 || self.irql >= APC_LEVEL ? TRUE : FALSE;
+}
+
+// ---- IRQL --------------------------------------------------------------------------------------
+
+KIRQL KeGetCurrentIrql(void) { return current_irql(); }
+
+VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql) {
+  ThreadRecord& self = current_thread();
+  if (NewIrql < self.irql)
+    bug_check(BugCheck::irql_not_greater_or_equal,
+              "KeRaiseIrql to " + std::to_string(NewIrql) + " from " + std::to_string(self.irql));
+  if (OldIrql != nullptr) *OldIrql = self.irql;
+  self.irql = NewIrql;
+}
+
+VOID KeLowerIrql(KIRQL NewIrql) {
+  ThreadRecord& self = current_thread();
+  if (NewIrql > self.irql)
+    bug_check(BugCheck::irql_not_less_or_equal,
+              "KeLowerIrql to " + std::to_string(NewIrql) + " from " + std::to_string(self.irql));
+  self.irql = NewIrql;
+}
+
+// ---- Priorities --------------------------------------------------------------------------------
+
+KPRIORITY KeQueryPriorityThread(PKTHREAD Thread) {
+  ThreadRecord& thread = thread_arg(Thread, "KeQueryPriorityThread");
+  std::lock_guard lock(thread.sched_mutex);
+  return thread.priority;
+}
+
+KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority) {
+  require_irql_at_most(APC_LEVEL, "KeSetPriorityThread");
+  ThreadRecord& thread = thread_arg(Thread, "KeSetPriorityThread");
+  if (Priority < LOW_PRIORITY || Priority > HIGH_PRIORITY)
+    bug_check(BugCheck::driver_verifier_detected_violation,
+              "KeSetPriorityThread with priority " + std::to_string(Priority) +
+                  " (allowed: 0..31)");
+  return thread.runtime->set_priority(thread, Priority == LOW_PRIORITY ? 1 : Priority);
+}
+
+LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment) {
+  require_irql_at_most(APC_LEVEL, "KeSetBasePriorityThread");
+  ThreadRecord& thread = thread_arg(Thread, "KeSetBasePriorityThread");
+  const KPRIORITY process_base = thread.process->base_priority;
+  const bool realtime = process_base >= LOW_REALTIME_PRIORITY;
+  const KPRIORITY lowest = realtime ? LOW_REALTIME_PRIORITY : 1;
+  const KPRIORITY highest = realtime ? HIGH_PRIORITY : LOW_REALTIME_PRIORITY - 1;
+  constexpr LONG kSaturation = (HIGH_PRIORITY + 1) / 2;
+  LONG previous;
+  KPRIORITY base;
+  {
+    std::lock_guard lock(thread.sched_mutex);
+    previous = thread.base_saturation != 0 ? thread.base_saturation * kSaturation
+                                           : thread.base_priority - process_base;
+    if (Increment >= kSaturation || Increment <= -kSaturation) {
+      thread.base_saturation = Increment > 0 ? 1 : -1;
+      base = Increment > 0 ? highest : lowest;
+    } else {
+      thread.base_saturation = 0;
+      base = std::clamp<KPRIORITY>(process_base + Increment, lowest, highest);
+      if (base != process_base + Increment)
+        thread.runtime->report("KeSetBasePriorityThread increment " + std::to_string(Increment) +
+                               " leaves the priority class; base kept at " +
+                               std::to_string(base));
+    }
+    thread.base_priority = base;
+  }
+  thread.runtime->set_priority(thread, base);
+  return previous;
+}
+
+// ---- Processors and affinity -----------------------------------------------------------------
+
+ULONG KeQueryActiveProcessorCount(PKAFFINITY ActiveProcessors) {
+  const tpb::Topology& topology = current_runtime().topology();
+  if (ActiveProcessors != nullptr) *ActiveProcessors = allowed_mask(topology);
+  return static_cast<ULONG>(topology.logical_cpus());
+}
+
+KAFFINITY KeSetSystemAffinityThreadEx(KAFFINITY Affinity) {
+  ThreadRecord& self = current_thread();
+  std::vector<int> now;
+  tpb::get_thread_affinity(0, now);
+  if (self.user_affinity.empty()) self.user_affinity = now;
+  std::vector<int> cpus = cpus_of(Affinity, current_runtime().topology());
+  if (!cpus.empty()) tpb::set_thread_affinity(0, cpus);
+  return mask_of(now);
+}
+
+VOID KeRevertToUserAffinityThreadEx(KAFFINITY Affinity) {
+  ThreadRecord& self = current_thread();
+  if (Affinity == 0) {
+    if (!self.user_affinity.empty()) tpb::set_thread_affinity(0, self.user_affinity);
+    return;
+  }
+  std::vector<int> cpus = cpus_of(Affinity, current_runtime().topology());
+  if (!cpus.empty()) tpb::set_thread_affinity(0, cpus);
+}
+
+}  // extern "C"

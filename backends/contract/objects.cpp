@@ -1,0 +1,47 @@
+#include "contract/objects.hpp"
+
+#include "contract/dispatcher.hpp"
+#include "contract/runtime_state.hpp"
+
+namespace tpb::detail {
+
+KernelObject::KernelObject(ObjectKind k, RuntimeState* rt, UCHAR dispatcher_type)
+    : kind(k), runtime(rt) {
+  init_header(header, dispatcher_type, 0);
+  rt->object_created();
+}
+
+ProcessRecord::ProcessRecord(RuntimeState* rt, Role r, std::uint64_t pid, KPRIORITY base)
+    : KernelObject(ObjectKind::process, rt, ::ProcessObject), role(r), id(pid), base_priority(base) {}
+
+ThreadRecord::ThreadRecord(RuntimeState* rt) : KernelObject(ObjectKind::thread, rt, ::ThreadObject) {}
+
+void reference(KernelObject* object) { object->refs.fetch_add(1, std::memory_order_relaxed); }
+
+void release(KernelObject* object) {
+  if (object->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  RuntimeState* runtime = object->runtime;
+  if (object->kind == ObjectKind::thread) {
+    auto* thread = static_cast<ThreadRecord*>(object);
+    ProcessRecord* process = thread->process;
+    delete thread;
+    if (process != nullptr) release(process);
+  } else {
+    delete static_cast<ProcessRecord*>(object);
+  }
+  runtime->object_destroyed();
+}
+
+ThreadRecord* as_thread(void* object) {
+  auto* kernel = static_cast<KernelObject*>(object);
+  if (kernel == nullptr || kernel->header.Type != ::ThreadObject) return nullptr;
+  return static_cast<ThreadRecord*>(kernel);
+}
+
+ProcessRecord* as_process(void* object) {
+  auto* kernel = static_cast<KernelObject*>(object);
+  if (kernel == nullptr || kernel->header.Type != ::ProcessObject) return nullptr;
+  return static_cast<ProcessRecord*>(kernel);
+}
+
+}  // namespace tpb::detail
