@@ -1,0 +1,288 @@
+#include "pool/pool_backend.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <system_error>
+
+#include <tpb/topology.hpp>
+
+#include "contract/host_sched.hpp"
+#include "pool/futex.hpp"
+
+namespace tpb {
+namespace {
+
+// A worker's slot, one futex word. Launchers move it Idle* -> Claimed -> Ready; the worker owns
+// it in Ready and hands it back as Idle. The *Asleep states tell the launcher it owes a wake.
+constexpr std::uint32_t kIdle = 0;           // available, worker awake (spinning)
+constexpr std::uint32_t kIdleAsleep = 1;     // available, worker parked or about to park
+constexpr std::uint32_t kClaimed = 2;        // a launcher is writing the job
+constexpr std::uint32_t kClaimedAsleep = 3;  // ... and the worker went to sleep meanwhile
+constexpr std::uint32_t kReady = 4;          // job published; the worker runs it
+constexpr std::uint32_t kStop = 5;           // destructor: exit
+constexpr std::uint32_t kRetired = 6;        // could not restore itself; exited
+
+const HostPriority kOwnPriority{};  // SCHED_OTHER, nice 0
+
+inline void cpu_relax() {
+  __builtin_ia32_pause();
+}
+
+std::size_t default_stack_size() {
+  pthread_attr_t attr;
+  std::size_t size = 0;
+  if (pthread_attr_init(&attr) == 0) {
+    pthread_attr_getstacksize(&attr, &size);
+    pthread_attr_destroy(&attr);
+  }
+  return size;
+}
+
+class PoolBackend;
+
+// One pinned host thread and the job a launcher hands it. Cache-line aligned: launchers of other
+// CPUs CAS neighbouring slots.
+struct alignas(64) Worker {
+  std::atomic<std::uint32_t> state{kIdle};
+
+  // The job: written by the launcher that claimed the slot, read by the worker after kReady.
+  void (*trampoline)(void*) = nullptr;
+  void* argument = nullptr;
+  bool apply_priority = false;
+  HostPriority priority;
+  bool pin = false;
+  CpuSet cpus;  // machine-sized up front, so filling it in launch() allocates nothing
+  char name[16] = {};
+
+  // Fixed for the worker's life.
+  PoolBackend* pool = nullptr;
+  int cpu = -1;
+  CpuSet own_cpu;
+  char own_name[16] = {};
+  long tid = 0;  // written by the worker itself before its first job
+  pthread_t thread{};
+};
+
+class PoolBackend final : public ThreadBackend {
+ public:
+  PoolBackend(const BackendOptions& options, const Topology& topology)
+      : capacity_(options.pool_capacity_per_cpu == 0 ? 1 : options.pool_capacity_per_cpu),
+        spin_(options.pool_wake == BackendOptions::PoolWake::spin ? options.pool_spin
+                                                                  : std::chrono::nanoseconds(0)),
+        stack_size_(default_stack_size()) {
+    for (const LogicalCpu& cpu : topology.cpus()) {
+      if (cpu.os_index >= static_cast<int>(group_of_cpu_.size()))
+        group_of_cpu_.resize(cpu.os_index + 1, -1);
+      group_of_cpu_[cpu.os_index] = groups_++;
+    }
+    workers_.reserve(static_cast<std::size_t>(groups_) * capacity_);
+    try {
+      for (const LogicalCpu& cpu : topology.cpus())
+        for (unsigned i = 0; i < capacity_; ++i) spawn(cpu.os_index, i);
+    } catch (...) {
+      stop_and_join();
+      throw;
+    }
+  }
+
+  ~PoolBackend() override { stop_and_join(); }
+
+  std::string_view name() const override { return "pool"; }
+  Capabilities capabilities() const override { return pool_capabilities(); }
+
+  LaunchStatus launch(const Launch& launch) override {
+    if (launch.trampoline == nullptr) return LaunchStatus::invalid;
+    if (launch.stack_size > stack_size_) return LaunchStatus::no_resources;
+    bool was_asleep = false;
+    Worker* w = claim(group_for(launch.home_cpu), was_asleep);
+    if (w == nullptr) return LaunchStatus::no_resources;
+
+    w->trampoline = launch.trampoline;
+    w->argument = launch.argument;
+    // Skip what the worker already is: its own priority and its own CPU cost no syscall.
+    w->apply_priority = launch.apply_priority && !(launch.priority == kOwnPriority);
+    w->priority = launch.priority;
+    w->pin = !launch.cpus.empty() && !(launch.cpus.size() == 1 && launch.cpus[0] == w->cpu);
+    if (w->pin) {
+      CPU_ZERO_S(w->cpus.size(), w->cpus.get());
+      for (int cpu : launch.cpus)
+        if (cpu >= 0) CPU_SET_S(cpu, w->cpus.size(), w->cpus.get());
+    }
+    std::size_t n = launch.name.copy(w->name, sizeof w->name - 1);
+    w->name[n] = '\0';
+
+    std::uint32_t prior = w->state.exchange(kReady, std::memory_order_acq_rel);
+    if (was_asleep || prior == kClaimedAsleep) futex::wake(w->state, 1);
+    return LaunchStatus::ok;
+  }
+
+ private:
+  static void* worker_entry(void* raw) {
+    auto* w = static_cast<Worker*>(raw);
+    w->pool->run(*w);
+    return nullptr;
+  }
+
+  void spawn(int cpu, unsigned index) {
+    auto owned = std::make_unique<Worker>();
+    Worker& w = *owned;
+    w.pool = this;
+    w.cpu = cpu;
+    CPU_SET_S(cpu, w.own_cpu.size(), w.own_cpu.get());
+    std::snprintf(w.own_name, sizeof w.own_name, "tpb-pool%d.%u", cpu, index);
+
+    pthread_attr_t attr;
+    if (int rc = pthread_attr_init(&attr); rc != 0)
+      throw std::system_error(rc, std::generic_category());
+    pthread_attr_setaffinity_np(&attr, w.own_cpu.size(), w.own_cpu.get());
+    // Workers must not inherit a SCHED_FIFO creator: they spin, and only SCHED_OTHER may spin.
+    pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+    pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+    sched_param param{};
+    pthread_attr_setschedparam(&attr, &param);
+    int rc = pthread_create(&w.thread, &attr, &worker_entry, &w);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) throw std::system_error(rc, std::generic_category(), "pool worker");
+    workers_.push_back(std::move(owned));
+  }
+
+  void stop_and_join() {
+    for (auto& w : workers_) {
+      w->state.store(kStop, std::memory_order_release);
+      futex::wake(w->state, 1);
+    }
+    for (auto& w : workers_) pthread_join(w->thread, nullptr);
+    workers_.clear();
+  }
+
+  std::size_t group_for(int cpu) const {
+    auto known = [this](int c) {
+      return c >= 0 && c < static_cast<int>(group_of_cpu_.size()) && group_of_cpu_[c] >= 0;
+    };
+    if (!known(cpu)) cpu = sched_getcpu();
+    return known(cpu) ? static_cast<std::size_t>(group_of_cpu_[cpu]) : 0;
+  }
+
+  // Awake workers first (no futex wake needed), lowest index first so the same few stay warm.
+  Worker* claim(std::size_t group, bool& was_asleep) {
+    for (std::uint32_t from : {kIdle, kIdleAsleep}) {
+      for (unsigned i = 0; i < capacity_; ++i) {
+        Worker* w = workers_[group * capacity_ + i].get();
+        std::uint32_t expected = from;
+        if (w->state.load(std::memory_order_relaxed) == from &&
+            w->state.compare_exchange_strong(expected, kClaimed, std::memory_order_acquire,
+                                             std::memory_order_relaxed)) {
+          was_asleep = from == kIdleAsleep;
+          return w;
+        }
+      }
+    }
+    return nullptr;
+  }
+
+  void run(Worker& w) {
+    w.tid = current_tid();
+    pthread_setname_np(pthread_self(), w.own_name);
+    // nice is per thread and inherited from the creator; attributes cannot carry it.
+    set_thread_nice(w.tid, kOwnPriority.nice);
+    while (wait_for_job(w)) {
+      run_job(w);
+      if (!restore(w)) {
+        std::uint32_t expected = kReady;
+        w.state.compare_exchange_strong(expected, kRetired, std::memory_order_release);
+        return;
+      }
+      std::uint32_t expected = kReady;
+      if (!w.state.compare_exchange_strong(expected, kIdle, std::memory_order_release,
+                                           std::memory_order_relaxed))
+        return;  // kStop
+    }
+  }
+
+  // True when a job is ready, false on stop.
+  bool wait_for_job(Worker& w) {
+    if (spin_.count() > 0) {
+      const auto deadline = std::chrono::steady_clock::now() + spin_;
+      for (unsigned i = 1;; ++i) {
+        std::uint32_t s = w.state.load(std::memory_order_acquire);
+        if (s == kReady) return true;
+        if (s == kStop) return false;
+        cpu_relax();
+        if (i % 64 == 0 && std::chrono::steady_clock::now() >= deadline) break;
+      }
+    }
+    for (;;) {
+      std::uint32_t s = w.state.load(std::memory_order_acquire);
+      switch (s) {
+        case kReady:
+          return true;
+        case kStop:
+          return false;
+        case kIdle:
+        case kClaimed: {
+          // Announce the sleep first: the launcher then knows it owes a wake.
+          const std::uint32_t asleep = s == kIdle ? kIdleAsleep : kClaimedAsleep;
+          if (w.state.compare_exchange_weak(s, asleep, std::memory_order_relaxed))
+            futex::wait(w.state, asleep);
+          break;
+        }
+        default:  // already announced; a spurious return
+          futex::wait(w.state, s);
+      }
+    }
+  }
+
+  static void run_job(Worker& w) {
+    if (w.name[0] != '\0') pthread_setname_np(pthread_self(), w.name);
+    if (w.pin) sched_setaffinity(0, w.cpus.size(), w.cpus.get());
+    // An EPERM here is too late to refuse the launch; the runtime probed the process's rights
+    // before launching, so the system thread just runs at what the worker has.
+    if (w.apply_priority) apply_host_priority(w.tid, w.priority);
+    w.trampoline(w.argument);
+  }
+
+  static bool restore(Worker& w) {
+    if (w.name[0] != '\0') pthread_setname_np(pthread_self(), w.own_name);
+    bool ok = sched_setaffinity(0, w.own_cpu.size(), w.own_cpu.get()) == 0;
+    return apply_host_priority(w.tid, kOwnPriority) == 0 && ok;
+  }
+
+  const unsigned capacity_;
+  const std::chrono::nanoseconds spin_;
+  const std::size_t stack_size_;
+  std::vector<int> group_of_cpu_;  // os_index -> group, -1 when not in the topology
+  int groups_ = 0;
+  std::vector<std::unique_ptr<Worker>> workers_;  // group g: [g * capacity_, (g + 1) * capacity_)
+};
+
+}  // namespace
+
+Capabilities pool_capabilities() {
+  Capabilities caps;
+  caps.priority = Capabilities::Priority::applied;
+  caps.affinity = true;
+  caps.per_cpu_limit = true;
+  caps.termination = true;
+  caps.reuses_host_threads = true;
+  return caps;
+}
+
+std::unique_ptr<ThreadBackend> make_pool_backend(const BackendOptions& options,
+                                                 const Topology& topology) {
+  return std::make_unique<PoolBackend>(options, topology);
+}
+
+std::vector<BackendVariant> pool_variants() {
+  return {
+      {"wake", "park", [](BackendOptions& o) { o.pool_wake = BackendOptions::PoolWake::park; }},
+      {"wake", "spin", [](BackendOptions& o) { o.pool_wake = BackendOptions::PoolWake::spin; }},
+  };
+}
+
+}  // namespace tpb

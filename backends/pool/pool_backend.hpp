@@ -1,0 +1,49 @@
+// pool: pre-spawned workers pinned per CPU; a system thread borrows an idle worker.
+//
+// What it guarantees
+// - Workers are created up front, in the constructor: `pool_capacity_per_cpu` of them for each CPU
+//   of the topology (hwloc order), each pinned to its CPU and at SCHED_OTHER from its pthread
+//   attributes, nice 0. launch() never creates an OS thread.
+// - launch() hands the trampoline to an idle worker of the group of `Launch::home_cpu` (when it is
+//   -1 or not in the topology: of the CPU the caller runs on). Claiming the worker is one CAS,
+//   publishing the job one atomic exchange, and a parked worker costs one futex wake. The path
+//   takes no lock and allocates nothing.
+// - No idle worker in that group: LaunchStatus::no_resources, nothing changed, the trampoline
+//   never runs. So live system threads per CPU group never exceed `pool_capacity_per_cpu`.
+// - While a worker runs a system thread it runs on `Launch::cpus` (empty: its own CPU), at
+//   `Launch::priority` when `apply_priority`, under `Launch::name`. Before it takes the next one it
+//   goes back to its own CPU, SCHED_OTHER nice 0 and its own name, unconditionally: the runtime
+//   may have changed the worker's priority or affinity by tid while the system thread ran.
+// - Wake strategies (BackendOptions::pool_wake): `park`, the idle worker sleeps on a futex word at
+//   once; `spin`, it polls its word for `pool_spin` first, then parks. A worker spins only after
+//   restoring its own SCHED_OTHER priority, and never longer than `pool_spin`: a SCHED_FIFO
+//   spinner could starve its CPU.
+// - The trampoline must return (the runtime catches PsTerminateSystemThread's unwinding), so a
+//   worker outlives every system thread it runs and host tids repeat.
+//
+// Limits
+// - Workers have the default pthread stack size; a launch asking for a larger stack gets
+//   no_resources.
+// - A worker that cannot restore its own priority or affinity (lowering nice back to 0 needs
+//   CAP_SYS_NICE or RLIMIT_NICE) retires: it exits and its slot stays busy, so the group's capacity
+//   shrinks rather than a later system thread inheriting a foreign priority.
+//
+// Thread-safety: launch() may be called from any thread, system threads included. Destruction
+// stops and joins every worker; precondition: no system thread is running and no launch() is in
+// progress. The constructor throws std::system_error when a worker cannot be created.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <tpb/backend.hpp>
+
+namespace tpb {
+
+Capabilities pool_capabilities();
+std::unique_ptr<ThreadBackend> make_pool_backend(const BackendOptions& options,
+                                                 const Topology& topology);
+// The registry's variants: {"wake", "park"} and {"wake", "spin"}.
+std::vector<BackendVariant> pool_variants();
+
+}  // namespace tpb

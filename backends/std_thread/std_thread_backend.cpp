@@ -1,0 +1,84 @@
+#include "std_thread/std_thread_backend.hpp"
+
+#include <pthread.h>
+
+#include <new>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "contract/host_sched.hpp"
+
+namespace tpb {
+namespace {
+
+std::size_t default_stack_size() {
+  pthread_attr_t attr;
+  std::size_t size = 0;
+  if (pthread_attr_init(&attr) == 0) {
+    pthread_attr_getstacksize(&attr, &size);
+    pthread_attr_destroy(&attr);
+  }
+  return size;
+}
+
+// What the new thread applies to itself before the system thread starts.
+struct Start {
+  void (*trampoline)(void*);
+  void* argument;
+  std::vector<int> cpus;
+  bool apply_priority;
+  HostPriority priority;
+  char name[16];
+
+  void operator()() const {
+    if (name[0] != '\0') pthread_setname_np(pthread_self(), name);
+    if (!cpus.empty()) set_thread_affinity(0, cpus);
+    // Too late to refuse on EPERM; the runtime probed the rights before launching, so run.
+    if (apply_priority) apply_host_priority(0, priority);
+    trampoline(argument);
+  }
+};
+
+class StdThreadBackend final : public ThreadBackend {
+ public:
+  std::string_view name() const override { return "std_thread"; }
+  Capabilities capabilities() const override { return std_thread_capabilities(); }
+
+  LaunchStatus launch(const Launch& launch) override {
+    if (launch.trampoline == nullptr) return LaunchStatus::invalid;
+    if (launch.stack_size > stack_size_) return LaunchStatus::no_resources;
+    try {
+      Start start{launch.trampoline,     launch.argument, launch.cpus,
+                  launch.apply_priority, launch.priority, {}};
+      launch.name.copy(start.name, sizeof start.name - 1);
+      std::thread(std::move(start)).detach();
+    } catch (const std::system_error&) {
+      // resource_unavailable_try_again in practice: no attributes are passed that could be refused.
+      return LaunchStatus::no_resources;
+    } catch (const std::bad_alloc&) {
+      return LaunchStatus::no_resources;
+    }
+    return LaunchStatus::ok;
+  }
+
+ private:
+  const std::size_t stack_size_ = default_stack_size();
+};
+
+}  // namespace
+
+Capabilities std_thread_capabilities() {
+  Capabilities caps;
+  caps.priority = Capabilities::Priority::applied;
+  caps.affinity = true;
+  caps.unpinned_window = true;
+  caps.termination = true;
+  return caps;
+}
+
+std::unique_ptr<ThreadBackend> make_std_thread_backend(const BackendOptions&, const Topology&) {
+  return std::make_unique<StdThreadBackend>();
+}
+
+}  // namespace tpb

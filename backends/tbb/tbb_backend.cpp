@@ -1,0 +1,178 @@
+#include "tbb/tbb_backend.hpp"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <new>
+#include <thread>
+#include <utility>
+
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_scheduler_observer.h>
+
+#include <tpb/topology.hpp>
+
+#include "contract/host_sched.hpp"
+
+namespace tpb {
+namespace {
+
+// oneTBB 2021.8 dlopens tbbbind (its NUMA binding) with RTLD_DEEPBIND, which AddressSanitizer
+// refuses with an abort; sanitized builds place by NUMA node without binding the arenas.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kNumaBinding = false;
+#else
+constexpr bool kNumaBinding = true;
+#endif
+
+const HostPriority kVariable{};                                  // SCHED_OTHER, nice 0
+const HostPriority kRealtime{HostPriority::Policy::fifo, 0, 1};  // SCHED_FIFO 1 (KPRIORITY 16)
+
+struct Node {
+  std::vector<int> cpus;  // os_index, hwloc order: where its workers go back after a task
+  int limit = 0;          // live system threads admitted
+  std::atomic<int> live{0};
+};
+
+// Puts a worker at its arena's class priority while it is in the arena.
+class ClassObserver final : public tbb::task_scheduler_observer {
+ public:
+  ClassObserver(tbb::task_arena& arena, HostPriority priority)
+      : tbb::task_scheduler_observer(arena), priority_(priority) {
+    observe(true);
+  }
+  ~ClassObserver() override { observe(false); }
+  // EPERM (no right to SCHED_FIFO) leaves the worker at SCHED_OTHER: best effort by design.
+  void on_scheduler_entry(bool) override { apply_host_priority(0, priority_); }
+  void on_scheduler_exit(bool) override { apply_host_priority(0, kVariable); }
+
+ private:
+  const HostPriority priority_;
+};
+
+struct Arena {
+  Arena(const tbb::task_arena::constraints& constraints, tbb::task_arena::priority level,
+        HostPriority host, Node& n)
+      : arena(constraints, /*reserved_for_masters=*/0, level), priority(host), node(n) {}
+  tbb::task_arena arena;  // declared before the observer: observe(false) needs the arena
+  const HostPriority priority;
+  Node& node;
+  ClassObserver observer{arena, priority};
+};
+
+class TbbBackend final : public ThreadBackend {
+ public:
+  TbbBackend(const BackendOptions& options, const Topology& topology)
+      : capacity_(static_cast<int>(std::max(1u, options.pool_capacity_per_cpu))),
+        parallelism_(tbb::global_control::max_allowed_parallelism,
+                     topology.cpus().size() * capacity_ + 1) {
+    // oneTBB numbers NUMA nodes like hwloc's logical indexes, as the topology does. One node has
+    // nothing to bind, and asking oneTBB would load tbbbind for nothing.
+    std::vector<tbb::numa_node_id> ids = {tbb::task_arena::automatic};
+    if (kNumaBinding && topology.numa_nodes() > 1) {
+      std::vector<tbb::numa_node_id> found = tbb::info::numa_nodes();
+      if (static_cast<int>(found.size()) == topology.numa_nodes()) ids = std::move(found);
+    }
+    const bool bound = ids.size() > 1;
+    for (std::size_t i = 0; i < ids.size(); ++i) nodes_.push_back(std::make_unique<Node>());
+    for (const LogicalCpu& cpu : topology.cpus()) {
+      std::size_t node = bound ? static_cast<std::size_t>(cpu.numa) : 0;
+      nodes_[node]->cpus.push_back(cpu.os_index);
+      if (cpu.os_index >= static_cast<int>(node_of_cpu_.size()))
+        node_of_cpu_.resize(cpu.os_index + 1, -1);
+      node_of_cpu_[cpu.os_index] = static_cast<int>(node);
+    }
+    // Every admitted thread needs a worker of its own; scale down if the process allows fewer.
+    const std::size_t workers =
+        tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism) - 1;
+    const std::size_t wanted = topology.cpus().size() * capacity_;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      Node& node = *nodes_[i];
+      std::size_t limit = node.cpus.size() * capacity_;
+      if (workers < wanted) limit = std::max<std::size_t>(1, limit * workers / wanted);
+      node.limit = static_cast<int>(limit);
+      auto constraints =
+          tbb::task_arena::constraints{}.set_numa_id(ids[i]).set_max_concurrency(node.limit);
+      arenas_.push_back(
+          std::make_unique<Arena>(constraints, tbb::task_arena::priority::normal, kVariable, node));
+      arenas_.push_back(
+          std::make_unique<Arena>(constraints, tbb::task_arena::priority::high, kRealtime, node));
+    }
+  }
+
+  ~TbbBackend() override {
+    // A task decrements its node's count as its last access to this object; wait for those
+    // epilogues (microseconds: no system thread is running any more).
+    for (const auto& node : nodes_)
+      while (node->live.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  }
+
+  std::string_view name() const override { return "tbb"; }
+  Capabilities capabilities() const override { return tbb_capabilities(); }
+
+  LaunchStatus launch(const Launch& launch) override {
+    if (launch.trampoline == nullptr) return LaunchStatus::invalid;
+    if (launch.stack_size > stack_size_) return LaunchStatus::no_resources;
+    const bool realtime =
+        launch.apply_priority && launch.priority.policy == HostPriority::Policy::fifo;
+    const std::size_t node_index = node_for(launch.cpus.empty() ? launch.home_cpu : launch.cpus[0]);
+    Arena& a = *arenas_[node_index * 2 + (realtime ? 1 : 0)];
+    Node& node = a.node;
+    // Fail fast: a task queued behind blocked system threads might never start.
+    if (node.live.fetch_add(1, std::memory_order_relaxed) >= node.limit) {
+      node.live.fetch_sub(1, std::memory_order_relaxed);
+      return LaunchStatus::no_resources;
+    }
+    try {
+      a.arena.enqueue([&a, trampoline = launch.trampoline, argument = launch.argument] {
+        trampoline(argument);
+        apply_host_priority(0, a.priority);
+        set_thread_affinity(0, a.node.cpus);
+        a.node.live.fetch_sub(1, std::memory_order_release);
+      });
+    } catch (const std::bad_alloc&) {
+      node.live.fetch_sub(1, std::memory_order_relaxed);
+      return LaunchStatus::no_resources;
+    }
+    return LaunchStatus::ok;
+  }
+
+ private:
+  std::size_t node_for(int cpu) const {
+    auto known = [this](int c) {
+      return c >= 0 && c < static_cast<int>(node_of_cpu_.size()) && node_of_cpu_[c] >= 0;
+    };
+    if (!known(cpu)) cpu = sched_getcpu();
+    return known(cpu) ? static_cast<std::size_t>(node_of_cpu_[cpu]) : 0;
+  }
+
+  const int capacity_;
+  const std::size_t stack_size_ =
+      tbb::global_control::active_value(tbb::global_control::thread_stack_size);
+  tbb::global_control parallelism_;  // outlives the arenas
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<int> node_of_cpu_;                // os_index -> node, -1 when not in the topology
+  std::vector<std::unique_ptr<Arena>> arenas_;  // node n: [2n] variable, [2n + 1] realtime
+};
+
+}  // namespace
+
+Capabilities tbb_capabilities() {
+  Capabilities caps;
+  caps.priority = Capabilities::Priority::arena_level;
+  caps.affinity = false;       // NUMA-level placement only
+  caps.per_cpu_limit = false;  // the bound is per NUMA node
+  caps.termination = true;
+  caps.reuses_host_threads = true;
+  return caps;
+}
+
+std::unique_ptr<ThreadBackend> make_tbb_backend(const BackendOptions& options,
+                                                const Topology& topology) {
+  return std::make_unique<TbbBackend>(options, topology);
+}
+
+}  // namespace tpb
