@@ -1,0 +1,99 @@
+#include "backend_test_support.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <thread>
+
+#include "contract/host_sched.hpp"
+#include "pool/pool_backend.hpp"
+#include "std_thread/std_thread_backend.hpp"
+#if TPB_TEST_TBB
+#include "tbb/tbb_backend.hpp"
+#endif
+
+namespace tpb::test {
+
+Seen observe_self() {
+  Seen seen;
+  seen.tid = current_tid();
+  seen.cpu = sched_getcpu();
+  get_thread_affinity(0, seen.affinity);
+  read_host_priority(0, seen.priority);
+  char name[16] = {};
+  pthread_getname_np(pthread_self(), name, sizeof name);
+  seen.name = name;
+  return seen;
+}
+
+void run_job(void* raw) {
+  auto* job = static_cast<Job*>(raw);
+  ++job->runs;
+  if (job->body) job->body();
+  job->done->add();  // the last access: the test may destroy the job once counted
+}
+
+Launch launch_of(Job& job) {
+  Launch launch;
+  launch.trampoline = &run_job;
+  launch.argument = &job;
+  launch.priority = HostPriority{};
+  launch.name = "tpb-unit";
+  return launch;
+}
+
+LaunchStatus launch_when_free(ThreadBackend& backend, const Launch& launch) {
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  for (;;) {
+    LaunchStatus status = backend.launch(launch);
+    if (status != LaunchStatus::no_resources || std::chrono::steady_clock::now() > deadline)
+      return status;
+    std::this_thread::yield();
+  }
+}
+
+bool may_lower_nice() {
+  static const bool permitted = [] {
+    bool ok = false;
+    std::thread probe([&] { ok = set_thread_nice(0, 5) == 0 && set_thread_nice(0, 0) == 0; });
+    probe.join();
+    return ok;
+  }();
+  return permitted;
+}
+
+bool rt_permitted() {
+  static const bool permitted = [] {
+    bool ok = false;
+    std::thread probe([&] {
+      sched_param param{};
+      param.sched_priority = 1;
+      ok = sched_setscheduler(0, SCHED_FIFO, &param) == 0;
+    });
+    probe.join();
+    return ok;
+  }();
+  return permitted;
+}
+
+Topology first_cpu_topology() {
+  return Topology({Topology::host().cpus().front()});
+}
+
+std::vector<BackendCase> backend_cases() {
+  BackendOptions park;
+  park.pool_wake = BackendOptions::PoolWake::park;
+  BackendOptions spin;
+  spin.pool_wake = BackendOptions::PoolWake::spin;
+  std::vector<BackendCase> cases = {
+      {"std_thread", &make_std_thread_backend, {}, true},
+      {"pool_park", &make_pool_backend, park, true},
+      {"pool_spin", &make_pool_backend, spin, true},
+  };
+#if TPB_TEST_TBB
+  cases.push_back({"tbb", &make_tbb_backend, {}, false});
+#endif
+  return cases;
+}
+
+}  // namespace tpb::test
