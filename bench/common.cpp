@@ -1,0 +1,389 @@
+// Shared helpers of the experiments; see common.hpp.
+#include "common.hpp"
+
+#include <dirent.h>
+#include <fmt/format.h>
+#include <linux/perf_event.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <map>
+
+namespace tpb::bench::detail {
+
+// ---- time --------------------------------------------------------------------------------------
+void spin_for_ns(std::int64_t ns) {
+  if (ns <= 0) return;
+  const std::int64_t end = now_ns() + ns;
+  while (now_ns() < end) {
+  }
+}
+
+bool spin_until(std::int64_t deadline_ns, const std::atomic<bool>* abort) {
+  while (now_ns() < deadline_ns) {
+    if (abort != nullptr && abort->load(std::memory_order_relaxed)) return false;
+  }
+  return true;
+}
+
+void sleep_ns(std::int64_t ns) {
+  if (ns <= 0) return;
+  timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR) {
+  }
+}
+
+// ---- latency distributions ---------------------------------------------------------------------
+namespace {
+// Nearest-rank percentile of sorted samples.
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+  rank = std::clamp<std::size_t>(rank, 1, sorted.size());
+  return sorted[rank - 1];
+}
+}  // namespace
+
+Summary summarize(std::vector<double> samples_ns) {
+  Summary s;
+  s.samples = samples_ns.size();
+  if (samples_ns.empty()) return s;
+  std::sort(samples_ns.begin(), samples_ns.end());
+  s.p50 = percentile(samples_ns, 0.50);
+  s.p90 = percentile(samples_ns, 0.90);
+  s.p99 = percentile(samples_ns, 0.99);
+  s.max = samples_ns.back();
+  double sum = 0;
+  for (double v : samples_ns) sum += v;
+  s.mean = sum / static_cast<double>(samples_ns.size());
+  return s;
+}
+
+void report_latency(benchmark::State& state, const Summary& s, double reference_median_ns) {
+  state.counters["p50_ns"] = s.p50;
+  state.counters["p90_ns"] = s.p90;
+  state.counters["p99_ns"] = s.p99;
+  state.counters["max_ns"] = s.max;
+  state.counters["mean_ns"] = s.mean;
+  state.counters["samples"] = static_cast<double>(s.samples);
+  if (reference_median_ns > 0) state.counters["vs_ref"] = s.p50 / reference_median_ns;
+}
+
+// ---- context switches and migrations -----------------------------------------------------------
+namespace {
+int open_sw_counter(std::uint64_t config) {
+  perf_event_attr attr{};
+  attr.type = PERF_TYPE_SOFTWARE;
+  attr.size = sizeof attr;
+  attr.config = config;
+  // Counting the kernel side is what makes a context switch visible; paranoid >= 2 refuses it
+  // for unprivileged users, and then the getrusage fallback takes over.
+  attr.exclude_hv = 1;
+  return static_cast<int>(syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC));
+}
+double read_counter(int fd) {
+  std::uint64_t value = 0;
+  if (::read(fd, &value, sizeof value) != sizeof value) return 0;
+  return static_cast<double>(value);
+}
+}  // namespace
+
+SwitchCounters::SwitchCounters() {
+  ctx_fd_ = open_sw_counter(PERF_COUNT_SW_CONTEXT_SWITCHES);
+  mig_fd_ = ctx_fd_ >= 0 ? open_sw_counter(PERF_COUNT_SW_CPU_MIGRATIONS) : -1;
+  if (mig_fd_ < 0 && ctx_fd_ >= 0) {
+    ::close(ctx_fd_);
+    ctx_fd_ = -1;
+  }
+}
+
+SwitchCounters::~SwitchCounters() {
+  if (ctx_fd_ >= 0) ::close(ctx_fd_);
+  if (mig_fd_ >= 0) ::close(mig_fd_);
+}
+
+SwitchCounters::Reading SwitchCounters::read() const {
+  Reading r;
+  if (perf()) {
+    r.context_switches = read_counter(ctx_fd_);
+    r.migrations = read_counter(mig_fd_);
+    return r;
+  }
+  rusage usage{};
+  if (getrusage(RUSAGE_THREAD, &usage) == 0)
+    r.context_switches = static_cast<double>(usage.ru_nvcsw + usage.ru_nivcsw);
+  return r;
+}
+
+// ---- CPUs
+// ----------------------------------------------------------------------------------------
+namespace {
+std::vector<int> affinity_of_self() {
+  std::vector<int> cpus;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  return cpus;
+}
+bool set_affinity_of_self(const std::vector<int>& cpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int cpu : cpus)
+    if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof set, &set) == 0;
+}
+}  // namespace
+
+std::vector<int> allowed_cpus() {
+  return affinity_of_self();
+}
+
+int current_cpu() {
+  return sched_getcpu();
+}
+
+PinGuard::PinGuard(const std::vector<int>& cpus) : previous_(affinity_of_self()) {
+  ok_ = set_affinity_of_self(cpus);
+}
+
+PinGuard::~PinGuard() {
+  if (ok_) set_affinity_of_self(previous_);
+}
+
+std::uint64_t cpu_mask(int cpu) {
+  return cpu >= 0 && cpu < 64 ? std::uint64_t{1} << cpu : 0;
+}
+
+// ---- real-time safety --------------------------------------------------------------------------
+long gettid_now() {
+  return static_cast<long>(syscall(SYS_gettid));
+}
+
+namespace {
+bool demote(long tid) {
+  sched_param param{};
+  return sched_setscheduler(static_cast<pid_t>(tid), SCHED_OTHER, &param) == 0;
+}
+}  // namespace
+
+RtWatchdog::RtWatchdog(int avoid_cpu) {
+  thread_ = std::thread([this, avoid_cpu] {
+    std::vector<int> cpus = affinity_of_self();
+    std::erase(cpus, avoid_cpu);
+    if (!cpus.empty()) set_affinity_of_self(cpus);
+    // Above every experiment thread (the controller uses KPRIORITY 28 -> FIFO 61).
+    const auto& rights = host_scheduling_rights();
+    if (rights.rt_permitted && rights.max_rt_priority > 0) {
+      sched_param param{};
+      param.sched_priority = rights.max_rt_priority;
+      rt_ = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0;
+    }
+    run();
+  });
+}
+
+RtWatchdog::~RtWatchdog() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void RtWatchdog::kick(std::chrono::nanoseconds budget) {
+  {
+    std::lock_guard lock(mutex_);
+    deadline_ns_ = now_ns() + budget.count();
+  }
+  cv_.notify_all();
+}
+
+void RtWatchdog::disarm() {
+  {
+    std::lock_guard lock(mutex_);
+    deadline_ns_ = 0;
+  }
+  cv_.notify_all();
+}
+
+void RtWatchdog::watch(long tid) {
+  std::lock_guard lock(mutex_);
+  tids_.push_back(tid);
+}
+
+void RtWatchdog::demote_all() {
+  for (long tid : tids_) demote(tid);
+}
+
+void RtWatchdog::run() {
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    if (deadline_ns_ == 0) {
+      cv_.wait(lock);
+      continue;
+    }
+    const std::int64_t left = deadline_ns_ - now_ns();
+    if (left <= 0) {
+      aborted_.store(true);
+      demote_all();
+      deadline_ns_ = 0;
+      continue;
+    }
+    cv_.wait_for(lock, std::chrono::nanoseconds(left));
+  }
+}
+
+std::vector<long> demote_leftover_rt_threads() {
+  std::vector<long> left;
+  const long self = gettid_now();
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return left;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    const long tid = std::strtol(entry->d_name, nullptr, 10);
+    if (tid == self) continue;
+    const int policy = sched_getscheduler(static_cast<pid_t>(tid));
+    if (policy == SCHED_FIFO || policy == SCHED_RR) {
+      left.push_back(tid);
+      demote(tid);
+    }
+  }
+  closedir(dir);
+  return left;
+}
+
+// ---- backends -----------------------------------------------------------------------------------
+RuntimeOptions BackendConfig::runtime_options() const {
+  RuntimeOptions o;
+  o.backend(backend).backend_options(options).priority_policy(PriorityPolicy::best_effort);
+  // The experiments create and close thousands of threads; verifier reports would only add noise.
+  o.verifier(false);
+  return o;
+}
+
+namespace {
+template <typename T>
+bool in_filter(const std::vector<T>& filter, const T& value) {
+  return filter.empty() || std::find(filter.begin(), filter.end(), value) != filter.end();
+}
+}  // namespace
+
+bool Plan::wants_placement(const std::string& placement) const {
+  return in_filter(selection.placements, placement);
+}
+bool Plan::wants_priority(int priority) const {
+  return in_filter(selection.priorities, priority);
+}
+bool Plan::wants_backend_reference() const {
+  return true;
+}
+
+benchmark::internal::Benchmark* add_benchmark(Registration& reg, const std::string& name,
+                                              std::function<void(benchmark::State&)> fn) {
+  reg.names.push_back(name);
+  auto* b = benchmark::RegisterBenchmark(
+      name.c_str(), [fn = std::move(fn)](benchmark::State& state) { fn(state); });
+  b->UseManualTime()->Unit(benchmark::kMicrosecond);
+  return b;
+}
+
+bool interrupted(benchmark::State& state) {
+  if (!stop_requested().load(std::memory_order_relaxed)) return false;
+  state.SkipWithError("interrupted");
+  return true;
+}
+
+std::optional<std::string> rt_unavailable_reason(int kpriority) {
+  if (kpriority < 16) return std::nullopt;
+  const auto& rights = host_scheduling_rights();
+  if (!rights.rt_permitted)
+    return fmt::format("KPRIORITY {} needs SCHED_FIFO, which this process may not use: {}",
+                       kpriority, rights.detail);
+  const int wanted = host_priority_for(kpriority).rt_priority;
+  if (wanted > rights.max_rt_priority)
+    return fmt::format("KPRIORITY {} maps to SCHED_FIFO {}, above the allowed {}", kpriority,
+                       wanted, rights.max_rt_priority);
+  return std::nullopt;
+}
+
+// ---- reference medians, slowdown, context
+// --------------------------------------------------------
+namespace {
+struct Shared {
+  std::mutex mutex;
+  std::map<std::string, double> references;
+  std::map<std::string, std::int64_t> slowdowns;
+  double slowdown_pct = 0;
+  nlohmann::json context = nlohmann::json::object();
+};
+Shared& shared() {
+  static Shared s;
+  return s;
+}
+}  // namespace
+
+double reference_median(const std::string& key,
+                        const std::function<std::vector<double>()>& calibrate) {
+  {
+    std::lock_guard lock(shared().mutex);
+    auto it = shared().references.find(key);
+    if (it != shared().references.end()) return it->second;
+  }
+  // Calibration runs threads of its own: never under the lock.
+  const double median = summarize(calibrate()).p50;
+  store_reference_median(key, median);
+  return median;
+}
+
+void store_reference_median(const std::string& key, double median_ns) {
+  std::lock_guard lock(shared().mutex);
+  shared().references[key] = median_ns;
+  shared().context["references_p50_ns"][key] = median_ns;
+}
+
+void set_slowdown_pct(double pct) {
+  std::lock_guard lock(shared().mutex);
+  shared().slowdown_pct = pct;
+  shared().context["slowdown"]["pct"] = pct;
+}
+
+std::int64_t slowdown_ns(const std::string& key,
+                         const std::function<std::vector<double>()>& calibrate) {
+  double pct;
+  {
+    std::lock_guard lock(shared().mutex);
+    pct = shared().slowdown_pct;
+    if (pct <= 0) return 0;
+    auto it = shared().slowdowns.find(key);
+    if (it != shared().slowdowns.end()) return it->second;
+  }
+  const auto ns = static_cast<std::int64_t>(reference_median(key, calibrate) * pct / 100.0);
+  std::lock_guard lock(shared().mutex);
+  shared().slowdowns[key] = ns;
+  shared().context["slowdown"]["calibrated_ns"][key] = ns;
+  return ns;
+}
+
+void context_set(const std::string& key, nlohmann::json value) {
+  std::lock_guard lock(shared().mutex);
+  shared().context[key] = std::move(value);
+}
+
+nlohmann::json context_snapshot() {
+  std::lock_guard lock(shared().mutex);
+  return shared().context;
+}
+
+}  // namespace tpb::bench::detail

@@ -1,0 +1,184 @@
+// Shared helpers of the experiments (internal to tpb_bench): clocks and bounded spins, latency
+// distributions, per-thread context-switch counters, CPU pinning, the RT watchdog, the backend
+// configurations a selection expands to, reference medians, and the run's context.
+//
+// Thread-safety: RunContext, ReferenceMedians and RtWatchdog are thread-safe; the rest are owned
+// by one thread unless a member says otherwise.
+#pragma once
+
+#include <benchmark/benchmark.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <tpb/backend.hpp>
+#include <tpb/bench.hpp>
+#include <tpb/runtime.hpp>
+
+namespace tpb::bench::detail {
+
+// ---- time --------------------------------------------------------------------------------------
+inline std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+// Busy-waits `ns` (the injected slowdown). Never blocks, never longer than asked.
+void spin_for_ns(std::int64_t ns);
+// Busy-waits until `deadline_ns` or until *abort is set; returns false when aborted.
+bool spin_until(std::int64_t deadline_ns, const std::atomic<bool>* abort);
+void sleep_ns(std::int64_t ns);
+
+// ---- latency distributions ---------------------------------------------------------------------
+struct Summary {
+  double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;
+  std::size_t samples = 0;
+};
+Summary summarize(std::vector<double> samples_ns);
+
+// Sets p50_ns p90_ns p99_ns max_ns mean_ns samples, and vs_ref when reference_median_ns > 0.
+void report_latency(benchmark::State& state, const Summary& s, double reference_median_ns);
+
+// ---- context switches and migrations -----------------------------------------------------------
+// Per-thread software counters: PERF_COUNT_SW_CONTEXT_SWITCHES and PERF_COUNT_SW_CPU_MIGRATIONS
+// for the thread that constructs the object; read() may be called from any thread while the
+// owner lives (perf fds are process-wide). Without perf_event_open, falls back to getrusage
+// (RUSAGE_THREAD: ru_nvcsw + ru_nivcsw, no migrations), which only the owner can read.
+class SwitchCounters {
+ public:
+  struct Reading {
+    double context_switches = 0;
+    double migrations = 0;
+  };
+  SwitchCounters();
+  ~SwitchCounters();
+  SwitchCounters(const SwitchCounters&) = delete;
+  SwitchCounters& operator=(const SwitchCounters&) = delete;
+  bool perf() const { return ctx_fd_ >= 0; }
+  // With perf: any thread. Fallback: the owning thread only.
+  Reading read() const;
+
+ private:
+  int ctx_fd_ = -1;
+  int mig_fd_ = -1;
+};
+
+// ---- CPUs
+// ----------------------------------------------------------------------------------------
+std::vector<int> allowed_cpus();  // of the calling thread, ascending
+int current_cpu();
+// Pins the calling thread to `cpus` while alive, then restores its previous affinity.
+class PinGuard {
+ public:
+  explicit PinGuard(const std::vector<int>& cpus);
+  explicit PinGuard(int cpu) : PinGuard(std::vector<int>{cpu}) {}
+  ~PinGuard();
+  PinGuard(const PinGuard&) = delete;
+  PinGuard& operator=(const PinGuard&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  std::vector<int> previous_;
+  bool ok_ = false;
+};
+// A KAFFINITY mask of one CPU, or 0 when it does not fit group 0.
+std::uint64_t cpu_mask(int cpu);
+
+// ---- real-time safety --------------------------------------------------------------------------
+// DESIGN.md 5: a thread at a higher SCHED_FIFO priority on another CPU. Each kick() sets a new
+// deadline; when a deadline passes without a kick (or disarm), it sets aborted(), and demotes every
+// watched thread to SCHED_OTHER so a runaway spin cannot hold the CPU. Destruction stops it.
+class RtWatchdog {
+ public:
+  // `avoid_cpu`: the CPU the experiment uses; the watchdog runs elsewhere when it can.
+  explicit RtWatchdog(int avoid_cpu);
+  ~RtWatchdog();
+  RtWatchdog(const RtWatchdog&) = delete;
+  RtWatchdog& operator=(const RtWatchdog&) = delete;
+  void kick(std::chrono::nanoseconds budget);
+  void disarm();
+  void watch(long tid);  // thread-safe
+  const std::atomic<bool>& aborted() const { return aborted_; }
+  bool fired() const { return aborted_.load(); }
+  bool running_rt() const { return rt_; }
+
+ private:
+  void run();
+  void demote_all();
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::int64_t deadline_ns_ = 0;  // 0: disarmed
+  bool stop_ = false;
+  bool rt_ = false;
+  std::vector<long> tids_;
+  std::atomic<bool> aborted_{false};
+  std::thread thread_;
+};
+long gettid_now();
+// Threads of this process still SCHED_FIFO/SCHED_RR (other than the caller). Demotes them and
+// returns their tids: leaving one behind is a bug the caller reports.
+std::vector<long> demote_leftover_rt_threads();
+
+// ---- backends -----------------------------------------------------------------------------------
+// One registry row, or one variant of it.
+struct BackendConfig {
+  std::string backend;   // registry name
+  std::string segments;  // "backend:pool/wake:spin"
+  BackendOptions options;
+  Capabilities capabilities;
+  RuntimeOptions runtime_options() const;  // backend + backend options, best-effort priorities
+};
+struct Plan {
+  Selection selection;
+  std::vector<BackendConfig> backends;  // selected, table order
+  bool quick = false;
+  bool wants_placement(const std::string& placement) const;
+  bool wants_priority(int priority) const;
+  bool wants_backend_reference() const;
+};
+
+// Registers `fn` under `name` with manual time, and records it.
+benchmark::internal::Benchmark* add_benchmark(Registration& reg, const std::string& name,
+                                              std::function<void(benchmark::State&)> fn);
+
+// True (after SkipWithError("interrupted")) when the run was asked to stop.
+bool interrupted(benchmark::State& state);
+
+// Why an RT priority cannot be used here, or nullopt when it can.
+std::optional<std::string> rt_unavailable_reason(int kpriority);
+
+// ---- reference medians and the slowdown ---------------------------------------------------------
+// Medians of reference benchmarks, by key ("creation/start_latency/same_cpu/8"). A reference
+// benchmark stores its median when it finishes; a backend benchmark that needs one before it ran
+// (filtered out, or run in another order) calibrates it with `calibrate`.
+double reference_median(const std::string& key,
+                        const std::function<std::vector<double>()>& calibrate);
+void store_reference_median(const std::string& key, double median_ns);
+// The busy delay to add to each create or wake of a backend: inject_slowdown_pct of the reference
+// median (0 when no slowdown was asked). Recorded in run_context().
+std::int64_t slowdown_ns(const std::string& key,
+                         const std::function<std::vector<double>()>& calibrate);
+void set_slowdown_pct(double pct);
+
+// ---- the run's context --------------------------------------------------------------------------
+// Merges `value` under `key` in the JSON returned by run_context(). Thread-safe.
+void context_set(const std::string& key, nlohmann::json value);
+nlohmann::json context_snapshot();
+
+// ---- experiments (one file each) ----------------------------------------------------------------
+void register_creation(const Plan& plan, Registration& reg);
+void register_ctxswitch(const Plan& plan, Registration& reg);
+void register_c2c(const Plan& plan, Registration& reg);
+void register_inversion(const Plan& plan, Registration& reg);
+
+}  // namespace tpb::bench::detail

@@ -1,0 +1,519 @@
+// creation: what it costs to get a system thread running, per backend, against raw pthread_create.
+//
+// start_latency times the creator's clock read just before PsCreateSystemThread to the first
+// instruction of the start routine (a steady_clock read stored in the context); round_trip times
+// create + the routine returning + ZwWaitForSingleObject on the handle + ZwClose, the whole life of
+// a short thread as a driver sees it. burst creates N threads back to back and waits for all of
+// them; its per-thread cost against N shows whether creation serialises. ddi runs start_latency
+// through PsCreateSystemThread, IoCreateSystemThread (on a loaded driver) and
+// StorPortCreateSystemThread (on an adapter) over one backend, so the contract layer's own cost is
+// the difference between the rows. The reference (backend:reference) is the raw primitive at the
+// same placement and host priority: pthread_create to first instruction, pthread_create + join.
+// Placements: inherit (creator unpinned, runtime placement inherit), same_cpu (creator and new
+// thread on one CPU: the runtime's on_cpu placement), other_cpu (creator pinned to the first
+// allowed CPU, new thread on the second). Each sample is one thread; an iteration is one sample,
+// timed manually. Real-time priorities (16, 24) run pinned or briefly: the start routine returns at
+// once, so no thread can spin; leftover RT threads are still checked and demoted after each case.
+#include <fmt/format.h>
+#include <pthread.h>
+#include <sys/resource.h>
+
+#include <systhread/harness.h>
+#include <systhread/storport.h>
+#include <systhread/wdm.h>
+
+#include "common.hpp"
+
+namespace tpb::bench::detail {
+
+// The futex wake reference of context_switch.cpp, for the pool's park target.
+std::vector<double> futex_wake_samples(int cpu_a, int cpu_b, int count);
+std::string futex_wake_key(int cpu_a, int cpu_b);
+
+namespace {
+
+enum class Case { start_latency, round_trip };
+enum class Ddi { ps, io, storport };
+
+const char* to_string(Case c) {
+  return c == Case::start_latency ? "start_latency" : "round_trip";
+}
+const char* to_string(Ddi d) {
+  switch (d) {
+    case Ddi::ps:
+      return "PsCreateSystemThread";
+    case Ddi::io:
+      return "IoCreateSystemThread";
+    case Ddi::storport:
+      return "StorPortCreateSystemThread";
+  }
+  return "?";
+}
+
+struct Where {
+  std::string name;
+  int creator = -1;  // -1: unpinned
+  int target = -1;   // -1: inherit
+  std::string skipped;
+};
+
+std::vector<Where> creation_placements() {
+  const std::vector<int> cpus = allowed_cpus();
+  std::vector<Where> out;
+  out.push_back({"inherit", -1, -1, {}});
+  out.push_back({"same_cpu", cpus.at(0), cpus.at(0), {}});
+  if (cpus.size() > 1)
+    out.push_back({"other_cpu", cpus[0], cpus[1], {}});
+  else
+    out.push_back({"other_cpu", -1, -1, "the process may run on one CPU only"});
+  return out;
+}
+
+ThreadPlacement runtime_placement(const Where& where) {
+  return where.target < 0 ? ThreadPlacement::inherit() : ThreadPlacement::on_cpu(where.target);
+}
+
+int samples_for_calibration(bool quick) {
+  return quick ? 50 : 200;
+}
+
+// ---- the reference: raw pthread_create
+// -----------------------------------------------------------
+struct RawProbe {
+  std::atomic<std::int64_t> first{0};
+  bool set_nice = false;
+  int nice = 0;
+};
+
+void* raw_routine(void* raw) {
+  auto* probe = static_cast<RawProbe*>(raw);
+  probe->first.store(now_ns(), std::memory_order_release);
+  // Nice is per thread on Linux and no attribute carries it: set from inside, as the pthread
+  // backend does, so both pay the same.
+  if (probe->set_nice) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid_now()), probe->nice);
+  return nullptr;
+}
+
+// One raw sample in ns (start_latency or round_trip), or a negative errno.
+double raw_sample(Case c, const Where& where, int priority) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  if (where.target >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(where.target, &set);
+    pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+  }
+  RawProbe probe;
+  const HostPriority host = host_priority_for(priority);
+  if (host.policy == HostPriority::Policy::fifo) {
+    pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+    pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+    sched_param param{};
+    param.sched_priority = host.rt_priority;
+    pthread_attr_setschedparam(&attr, &param);
+  } else if (host.nice != 0) {
+    probe.set_nice = true;
+    probe.nice = host.nice;
+  }
+  pthread_t thread;
+  const std::int64_t t0 = now_ns();
+  const int rc = pthread_create(&thread, &attr, &raw_routine, &probe);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) return -rc;
+  pthread_join(thread, nullptr);
+  const std::int64_t t1 = now_ns();
+  if (c == Case::round_trip) return static_cast<double>(t1 - t0);
+  return static_cast<double>(probe.first.load(std::memory_order_acquire) - t0);
+}
+
+// Raw burst: per-thread cost of creating n threads, pinned round-robin over the allowed CPUs like
+// the runtime's spread placement, and joining them all.
+double raw_burst_sample(int n, const std::vector<int>& cpus) {
+  std::vector<pthread_t> threads(static_cast<std::size_t>(n));
+  std::vector<RawProbe> probes(static_cast<std::size_t>(n));
+  std::vector<pthread_attr_t> attrs(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    pthread_attr_init(&attrs[i]);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpus[static_cast<std::size_t>(i) % cpus.size()], &set);
+    pthread_attr_setaffinity_np(&attrs[i], sizeof set, &set);
+  }
+  const std::int64_t t0 = now_ns();
+  int made = 0;
+  for (; made < n; ++made)
+    if (pthread_create(&threads[made], &attrs[made], &raw_routine, &probes[made]) != 0) break;
+  for (int i = 0; i < made; ++i) pthread_join(threads[i], nullptr);
+  const std::int64_t t1 = now_ns();
+  for (auto& attr : attrs) pthread_attr_destroy(&attr);
+  return made == n ? static_cast<double>(t1 - t0) / n : -1;
+}
+
+std::string reference_key(Case c, const Where& where, int priority) {
+  return fmt::format("creation/{}/{}/{}", to_string(c), where.name, priority);
+}
+
+std::function<std::vector<double>()> raw_calibration(Case c, Where where, int priority, int count) {
+  return [=] {
+    std::optional<PinGuard> pin;
+    if (where.creator >= 0) pin.emplace(where.creator);
+    std::vector<double> out;
+    for (int i = 0; i < count; ++i) {
+      const double v = raw_sample(c, where, priority);
+      if (v >= 0) out.push_back(v);
+    }
+    return out;
+  };
+}
+
+std::function<std::vector<double>()> raw_burst_calibration(int n, int count) {
+  return [=] {
+    const std::vector<int> cpus = allowed_cpus();
+    std::vector<double> out;
+    for (int i = 0; i < count; ++i) {
+      const double v = raw_burst_sample(n, cpus);
+      if (v >= 0) out.push_back(v);
+    }
+    return out;
+  };
+}
+
+void finish_rt_case(benchmark::State& state, int priority) {
+  if (priority < 16) return;
+  const auto left = demote_leftover_rt_threads();
+  if (!left.empty() && !state.error_occurred())
+    state.SkipWithError(
+        fmt::format("{} SCHED_FIFO thread(s) left behind after the case (demoted)", left.size())
+            .c_str());
+}
+
+void run_reference(benchmark::State& state, Case c, const Where& where, int priority) {
+  if (interrupted(state)) return;
+  if (auto why = rt_unavailable_reason(priority)) {
+    state.SkipWithError(why->c_str());
+    return;
+  }
+  std::optional<PinGuard> pin;
+  if (where.creator >= 0) pin.emplace(where.creator);
+  std::vector<double> samples;
+  for (auto _ : state) {
+    if (interrupted(state)) break;
+    const double v = raw_sample(c, where, priority);
+    if (v < 0) {
+      state.SkipWithError(fmt::format("pthread_create failed: errno {}", -v).c_str());
+      break;
+    }
+    samples.push_back(v);
+    state.SetIterationTime(v * 1e-9);
+  }
+  pin.reset();
+  finish_rt_case(state, priority);
+  if (samples.empty()) return;
+  const Summary s = summarize(samples);
+  store_reference_median(reference_key(c, where, priority), s.p50);
+  report_latency(state, s, s.p50);
+}
+
+// ---- through the contract
+// ------------------------------------------------------------------------
+struct Probe {
+  std::atomic<std::int64_t> first{0};
+};
+
+void probe_routine(PVOID context) {
+  static_cast<Probe*>(context)->first.store(now_ns(), std::memory_order_release);
+}
+
+NTSTATUS driver_entry(PDRIVER_OBJECT, PUNICODE_STRING) {
+  return STATUS_SUCCESS;
+}
+
+std::string status_text(const char* call, unsigned long status) {
+  return fmt::format("{} returned 0x{:08X}", call, status);
+}
+
+// The Io and StorPort flavours need an owner object; it lives for one benchmark run.
+class DdiOwner {
+ public:
+  explicit DdiOwner(Ddi ddi) : ddi_(ddi) {
+    if (ddi_ == Ddi::io) status_ = SysThreadLoadDriver(&driver_entry, &driver_);
+    if (ddi_ == Ddi::storport) status_ = SysThreadCreateAdapter(64, &adapter_);
+  }
+  ~DdiOwner() {
+    if (driver_ != nullptr) SysThreadUnloadDriver(driver_);
+    if (adapter_ != nullptr) SysThreadDestroyAdapter(adapter_);
+  }
+  DdiOwner(const DdiOwner&) = delete;
+  DdiOwner& operator=(const DdiOwner&) = delete;
+  NTSTATUS status() const { return status_; }
+
+  // Starts probe_routine; on success *handle is a thread handle (NULL for StorPort).
+  std::string create(Probe* probe, HANDLE* handle) {
+    *handle = nullptr;
+    switch (ddi_) {
+      case Ddi::ps: {
+        const NTSTATUS st = PsCreateSystemThread(handle, THREAD_ALL_ACCESS, nullptr, nullptr,
+                                                 nullptr, &probe_routine, probe);
+        return NT_SUCCESS(st) ? std::string() : status_text("PsCreateSystemThread", st);
+      }
+      case Ddi::io: {
+        const NTSTATUS st = IoCreateSystemThread(driver_, handle, THREAD_ALL_ACCESS, nullptr,
+                                                 nullptr, nullptr, &probe_routine, probe);
+        return NT_SUCCESS(st) ? std::string() : status_text("IoCreateSystemThread", st);
+      }
+      case Ddi::storport: {
+        PVOID context = nullptr;
+        const ULONG st =
+            StorPortCreateSystemThread(adapter_, &probe_routine, probe, nullptr, &context);
+        return st == STOR_STATUS_SUCCESS ? std::string()
+                                         : status_text("StorPortCreateSystemThread", st);
+      }
+    }
+    return "unknown DDI";
+  }
+
+ private:
+  Ddi ddi_;
+  NTSTATUS status_ = STATUS_SUCCESS;
+  PDRIVER_OBJECT driver_ = nullptr;
+  PVOID adapter_ = nullptr;
+};
+
+struct ContractCase {
+  BackendConfig config;
+  Case kind = Case::start_latency;
+  Ddi ddi = Ddi::ps;
+  Where where;
+  int priority = 8;
+  bool quick = false;
+};
+
+void run_contract(benchmark::State& state, const ContractCase& cc) {
+  if (interrupted(state)) return;
+  if (auto why = rt_unavailable_reason(cc.priority)) {
+    state.SkipWithError(why->c_str());
+    return;
+  }
+  const int calib = samples_for_calibration(cc.quick);
+  const std::string ref_key = reference_key(cc.kind, cc.where, cc.priority);
+  const auto ref_calibrate = raw_calibration(cc.kind, cc.where, cc.priority, calib);
+  const double ref_median = reference_median(ref_key, ref_calibrate);
+  const std::int64_t delay = slowdown_ns(ref_key, ref_calibrate);
+  // The pool's park target compares creation with a raw futex wake at the same placement.
+  double futex_median = 0;
+  if (cc.kind == Case::start_latency && cc.where.target >= 0) {
+    const int a = cc.where.creator, b = cc.where.target;
+    futex_median =
+        reference_median(futex_wake_key(a, b), [=] { return futex_wake_samples(a, b, calib); });
+  }
+
+  std::optional<PinGuard> pin;
+  if (cc.where.creator >= 0) pin.emplace(cc.where.creator);
+  std::vector<double> samples, calls;
+  {
+    RuntimeOptions options = cc.config.runtime_options();
+    options.placement(runtime_placement(cc.where)).initial_thread_priority(cc.priority);
+    Runtime runtime(options);
+    RuntimeScope scope(runtime);
+    DdiOwner owner(cc.ddi);
+    if (!NT_SUCCESS(owner.status())) {
+      state.SkipWithError(status_text("creating the driver or adapter", owner.status()).c_str());
+      return;
+    }
+    for (auto _ : state) {
+      if (interrupted(state)) break;
+      Probe probe;
+      HANDLE handle = nullptr;
+      const std::int64_t t0 = now_ns();
+      spin_for_ns(delay);
+      const std::string error = owner.create(&probe, &handle);
+      const std::int64_t t_call = now_ns();
+      if (!error.empty()) {
+        state.SkipWithError(error.c_str());
+        break;
+      }
+      std::int64_t t1 = 0;
+      if (handle != nullptr) {
+        ZwWaitForSingleObject(handle, FALSE, nullptr);
+        ZwClose(handle);
+        t1 = now_ns();
+      }
+      if (cc.ddi == Ddi::storport || handle == nullptr) {
+        // No handle to wait on: the adapter limit counts live threads, so let it drain untimed.
+        while (probe.first.load(std::memory_order_acquire) == 0) std::this_thread::yield();
+        runtime.wait_idle(std::chrono::seconds(5));
+      }
+      const double sample = cc.kind == Case::round_trip
+                                ? static_cast<double>(t1 - t0)
+                                : static_cast<double>(probe.first.load() - t0);
+      samples.push_back(sample);
+      calls.push_back(static_cast<double>(t_call - t0));
+      state.SetIterationTime(sample * 1e-9);
+    }
+  }
+  pin.reset();
+  finish_rt_case(state, cc.priority);
+  if (samples.empty()) return;
+  const Summary s = summarize(samples);
+  report_latency(state, s, ref_median);
+  state.counters["call_p50_ns"] = summarize(calls).p50;
+  if (futex_median > 0) state.counters["vs_futex_wake"] = s.p50 / futex_median;
+  if (delay > 0) state.counters["injected_ns"] = static_cast<double>(delay);
+}
+
+// ---- bursts
+// --------------------------------------------------------------------------------------
+void run_reference_burst(benchmark::State& state, int n) {
+  if (interrupted(state)) return;
+  const std::vector<int> cpus = allowed_cpus();
+  std::vector<double> samples;
+  for (auto _ : state) {
+    if (interrupted(state)) break;
+    const double v = raw_burst_sample(n, cpus);
+    if (v < 0) {
+      state.SkipWithError("pthread_create failed in the burst");
+      break;
+    }
+    samples.push_back(v);
+    state.SetIterationTime(v * n * 1e-9);
+  }
+  if (samples.empty()) return;
+  const Summary s = summarize(samples);
+  store_reference_median(fmt::format("creation/burst/{}", n), s.p50);
+  report_latency(state, s, s.p50);
+  state.counters["burst_p50_ns"] = s.p50 * n;
+}
+
+void run_contract_burst(benchmark::State& state, const BackendConfig& config, int n, bool quick) {
+  if (interrupted(state)) return;
+  const std::string key = fmt::format("creation/burst/{}", n);
+  const auto calibrate = raw_burst_calibration(n, quick ? 20 : 50);
+  const double ref_median = reference_median(key, calibrate);
+  const std::int64_t delay = slowdown_ns(key, calibrate);
+  std::vector<double> samples;
+  {
+    RuntimeOptions options = config.runtime_options();
+    options.placement(ThreadPlacement::spread());
+    Runtime runtime(options);
+    RuntimeScope scope(runtime);
+    std::vector<Probe> probes(static_cast<std::size_t>(n));
+    std::vector<HANDLE> handles(static_cast<std::size_t>(n));
+    for (auto _ : state) {
+      if (interrupted(state)) break;
+      for (auto& p : probes) p.first.store(0);
+      const std::int64_t t0 = now_ns();
+      int made = 0;
+      NTSTATUS st = STATUS_SUCCESS;
+      for (; made < n; ++made) {
+        spin_for_ns(delay);
+        st = PsCreateSystemThread(&handles[made], THREAD_ALL_ACCESS, nullptr, nullptr, nullptr,
+                                  &probe_routine, &probes[made]);
+        if (!NT_SUCCESS(st)) break;
+      }
+      for (int i = 0; i < made; ++i) {
+        ZwWaitForSingleObject(handles[i], FALSE, nullptr);
+        ZwClose(handles[i]);
+      }
+      const std::int64_t t1 = now_ns();
+      if (made != n) {
+        state.SkipWithError(
+            fmt::format("thread {} of {}: {}", made + 1, n, status_text("PsCreateSystemThread", st))
+                .c_str());
+        break;
+      }
+      samples.push_back(static_cast<double>(t1 - t0) / n);
+      state.SetIterationTime(static_cast<double>(t1 - t0) * 1e-9);
+    }
+  }
+  if (samples.empty()) return;
+  const Summary s = summarize(samples);
+  report_latency(state, s, ref_median);
+  state.counters["burst_p50_ns"] = s.p50 * n;
+}
+
+}  // namespace
+
+void register_creation(const Plan& plan, Registration& reg) {
+  const std::vector<Where> places = creation_placements();
+  std::vector<int> priorities = {8, 15, 16, 24};
+  if (plan.quick) priorities = {8, 24};
+  if (!plan.selection.priorities.empty()) priorities = plan.selection.priorities;
+  const auto quick_skip = [&](Case c, const Where& w, int prio) {
+    if (!plan.quick) return false;
+    if (c == Case::round_trip) return w.name != "same_cpu" || prio != 8;
+    return w.name == "inherit";
+  };
+
+  struct Item {
+    Case kind;
+    Where where;
+    int priority;
+  };
+  std::vector<Item> items;
+  for (Case c : {Case::start_latency, Case::round_trip})
+    for (const Where& w : places) {
+      if (!plan.wants_placement(w.name)) continue;
+      if (!w.skipped.empty()) {
+        reg.skipped.push_back({fmt::format("creation/*/placement:{}", w.name), w.skipped});
+        continue;
+      }
+      for (int prio : priorities) {
+        if (quick_skip(c, w, prio)) continue;
+        items.push_back({c, w, prio});
+      }
+    }
+  for (int prio : priorities)
+    if (auto why = rt_unavailable_reason(prio))
+      reg.skipped.push_back({fmt::format("creation/*/priority:{}", prio), *why});
+
+  // References first, so their medians are measured before any backend needs them.
+  for (const Item& it : items) {
+    const std::string name = fmt::format("creation/{}/backend:reference/placement:{}/priority:{}",
+                                         to_string(it.kind), it.where.name, it.priority);
+    add_benchmark(reg, name, [it](benchmark::State& state) {
+      run_reference(state, it.kind, it.where, it.priority);
+    });
+  }
+  const int max_n = static_cast<int>(BackendOptions{}.pool_capacity_per_cpu) *
+                    static_cast<int>(allowed_cpus().size());
+  std::vector<int> sizes;
+  for (int n = 1; n < max_n; n *= 2) sizes.push_back(n);
+  sizes.push_back(max_n);
+  if (plan.quick) sizes = {1, max_n};
+  const bool burst_placement = plan.wants_placement("spread");
+  if (burst_placement)
+    for (int n : sizes)
+      add_benchmark(reg, fmt::format("creation/burst/backend:reference/placement:spread/n:{}", n),
+                    [n](benchmark::State& state) { run_reference_burst(state, n); })
+          ->Iterations(plan.quick ? 20 : 100);
+
+  for (const BackendConfig& config : plan.backends) {
+    for (const Item& it : items) {
+      const std::string name =
+          fmt::format("creation/{}/{}/placement:{}/priority:{}", to_string(it.kind),
+                      config.segments, it.where.name, it.priority);
+      ContractCase cc{config, it.kind, Ddi::ps, it.where, it.priority, plan.quick};
+      add_benchmark(reg, name, [cc](benchmark::State& state) { run_contract(state, cc); });
+    }
+    if (burst_placement)
+      for (int n : sizes) {
+        const bool quick = plan.quick;
+        add_benchmark(reg,
+                      fmt::format("creation/burst/{}/placement:spread/n:{}", config.segments, n),
+                      [config, n, quick](benchmark::State& state) {
+                        run_contract_burst(state, config, n, quick);
+                      })
+            ->Iterations(quick ? 20 : 100);
+      }
+    if (plan.wants_placement("inherit") && plan.wants_priority(8))
+      for (Ddi ddi : {Ddi::ps, Ddi::io, Ddi::storport}) {
+        const std::string name = fmt::format("creation/ddi/{}/ddi:{}/placement:inherit/priority:8",
+                                             config.segments, to_string(ddi));
+        ContractCase cc{config, Case::start_latency, ddi, places.front(), 8, plan.quick};
+        add_benchmark(reg, name, [cc](benchmark::State& state) { run_contract(state, cc); });
+      }
+  }
+}
+
+}  // namespace tpb::bench::detail

@@ -1,0 +1,300 @@
+// The ping-pong engine; see pingpong.hpp.
+#include "pingpong.hpp"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <mutex>
+
+#include <systhread/wdm.h>
+
+namespace tpb::bench::detail {
+
+const char* to_string(Mechanism m) {
+  switch (m) {
+    case Mechanism::kevent:
+      return "kevent";
+    case Mechanism::futex:
+      return "futex";
+    case Mechanism::condvar:
+      return "condvar";
+    case Mechanism::pipe:
+      return "pipe";
+    case Mechanism::line:
+      return "line";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr std::int64_t kWaitSliceNs = 1'000'000'000;
+
+// Two flags on separate cache lines, so the sides never share the line they wait on.
+struct alignas(64) Word {
+  std::atomic<std::uint32_t> value{0};
+};
+
+class FutexChannel final : public Channel {
+ public:
+  void signal(int to) override {
+    words_[to].value.store(1, std::memory_order_release);
+    // Always the syscall: this is the raw futex wake reference.
+    syscall(SYS_futex, &words_[to].value, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  }
+  bool wait(int me, const std::atomic<bool>& stop) override {
+    timespec slice{kWaitSliceNs / 1'000'000'000, 0};
+    while (words_[me].value.exchange(0, std::memory_order_acq_rel) == 0) {
+      if (stop.load(std::memory_order_relaxed)) return false;
+      syscall(SYS_futex, &words_[me].value, FUTEX_WAIT_PRIVATE, 0, &slice, nullptr, 0);
+    }
+    return true;
+  }
+
+ private:
+  Word words_[2];
+};
+
+class CondvarChannel final : public Channel {
+ public:
+  void signal(int to) override {
+    {
+      std::lock_guard lock(sides_[to].mutex);
+      sides_[to].token = true;
+    }
+    sides_[to].cv.notify_one();
+  }
+  bool wait(int me, const std::atomic<bool>& stop) override {
+    std::unique_lock lock(sides_[me].mutex);
+    while (!sides_[me].token) {
+      if (stop.load(std::memory_order_relaxed)) return false;
+      sides_[me].cv.wait_for(lock, std::chrono::nanoseconds(kWaitSliceNs));
+    }
+    sides_[me].token = false;
+    return true;
+  }
+
+ private:
+  struct alignas(64) Side {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool token = false;
+  };
+  Side sides_[2];
+};
+
+// perf bench sched pipe writes and reads one int each way; so do we.
+class PipeChannel final : public Channel {
+ public:
+  PipeChannel() {
+    for (auto& p : pipes_)
+      if (::pipe2(p, O_CLOEXEC) != 0) p[0] = p[1] = -1;
+  }
+  ~PipeChannel() override {
+    for (auto& p : pipes_)
+      for (int fd : p)
+        if (fd >= 0) ::close(fd);
+  }
+  void signal(int to) override {
+    const int token = to;
+    [[maybe_unused]] ssize_t n = ::write(pipes_[to][1], &token, sizeof token);
+  }
+  bool wait(int me, const std::atomic<bool>& stop) override {
+    int token = 0;
+    // A blocking read, as perf does; stop() writes a token so it always returns.
+    const ssize_t n = ::read(pipes_[me][0], &token, sizeof token);
+    return n == sizeof token && !stop.load(std::memory_order_relaxed);
+  }
+
+ private:
+  int pipes_[2][2];
+};
+
+class KeventChannel final : public Channel {
+ public:
+  KeventChannel() {
+    for (auto& e : events_) KeInitializeEvent(&e, SynchronizationEvent, FALSE);
+  }
+  void signal(int to) override { KeSetEvent(&events_[to], 0, FALSE); }
+  bool wait(int me, const std::atomic<bool>& stop) override {
+    LARGE_INTEGER slice;
+    slice.QuadPart = -(kWaitSliceNs / 100);
+    while (KeWaitForSingleObject(&events_[me], Executive, KernelMode, FALSE, &slice) ==
+           STATUS_TIMEOUT) {
+      if (stop.load(std::memory_order_relaxed)) return false;
+    }
+    return true;
+  }
+
+ private:
+  KEVENT events_[2];
+};
+
+// c2c: the token is the value of one cache line both sides spin on.
+class LineChannel final : public Channel {
+ public:
+  void signal(int to) override {
+    line_.value.store(static_cast<std::uint32_t>(to), std::memory_order_release);
+  }
+  bool wait(int me, const std::atomic<bool>& stop) override {
+    const auto want = static_cast<std::uint32_t>(me);
+    std::uint32_t spins = 0;
+    while (line_.value.load(std::memory_order_acquire) != want) {
+      if ((++spins & 1023) == 0 && stop.load(std::memory_order_relaxed)) return false;
+    }
+    return true;
+  }
+
+ private:
+  Word line_;
+};
+
+bool timed_sem_wait(sem_t* sem, int timeout_ms) {
+  timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += timeout_ms / 1000;
+  deadline.tv_nsec += static_cast<long>(timeout_ms % 1000) * 1'000'000;
+  if (deadline.tv_nsec >= 1'000'000'000) {
+    deadline.tv_sec += 1;
+    deadline.tv_nsec -= 1'000'000'000;
+  }
+  while (sem_timedwait(sem, &deadline) != 0) {
+    if (errno != EINTR) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<Channel> make_channel(Mechanism m) {
+  switch (m) {
+    case Mechanism::kevent:
+      return std::make_unique<KeventChannel>();
+    case Mechanism::futex:
+      return std::make_unique<FutexChannel>();
+    case Mechanism::condvar:
+      return std::make_unique<CondvarChannel>();
+    case Mechanism::pipe:
+      return std::make_unique<PipeChannel>();
+    case Mechanism::line:
+      return std::make_unique<LineChannel>();
+  }
+  return nullptr;
+}
+
+PingPong::PingPong(Channel& channel, Options options) : channel_(channel), options_(options) {
+  sem_init(&go_, 0, 0);
+  sem_init(&done_, 0, 0);
+  sem_init(&ready_, 0, 0);
+}
+
+PingPong::~PingPong() {
+  stop();
+  sem_destroy(&go_);
+  sem_destroy(&done_);
+  sem_destroy(&ready_);
+}
+
+void PingPong::check_cpu(int side) {
+  const int expected = options_.cpu[side];
+  if (expected >= 0 && current_cpu() != expected) placement_ok_.store(false);
+}
+
+void PingPong::body(int side) {
+  check_cpu(side);
+  if (side == 0)
+    initiator();
+  else
+    responder();
+  check_cpu(side);
+}
+
+void PingPong::responder() {
+  SwitchCounters counters;
+  if (!counters.perf()) perf_.store(false);
+  responder_counters_.store(&counters);
+  sem_post(&ready_);
+  while (channel_.wait(1, stop_)) {
+    if (stop_.load(std::memory_order_relaxed)) break;
+    spin_for_ns(options_.delay_ns);
+    channel_.signal(0);
+  }
+  responder_counters_.store(nullptr);
+}
+
+void PingPong::initiator() {
+  SwitchCounters counters;
+  if (!counters.perf()) perf_.store(false);
+  sem_post(&ready_);
+  const int rounds = options_.round_trips_per_sample;
+  for (;;) {
+    sem_wait(&go_);
+    if (quit_cmd_.load()) break;
+    Batch& batch = *batch_;
+    const SwitchCounters::Reading mine0 = counters.read();
+    const SwitchCounters* peer = responder_counters_.load();
+    SwitchCounters::Reading peer0;
+    if (peer != nullptr && counters.perf()) peer0 = peer->read();
+    bool ok = true;
+    for (int s = 0; s < options_.samples_per_batch && ok; ++s) {
+      const std::int64_t t0 = now_ns();
+      for (int r = 0; r < rounds && ok; ++r) {
+        spin_for_ns(options_.delay_ns);
+        channel_.signal(1);
+        ok = channel_.wait(0, stop_);
+      }
+      const std::int64_t t1 = now_ns();
+      if (!ok) break;
+      batch.one_way_ns.push_back(static_cast<double>(t1 - t0) / (2.0 * rounds));
+      batch.elapsed_ns += static_cast<double>(t1 - t0);
+    }
+    const SwitchCounters::Reading mine1 = counters.read();
+    double ctx = mine1.context_switches - mine0.context_switches;
+    double mig = mine1.migrations - mine0.migrations;
+    if (peer != nullptr && counters.perf()) {
+      const SwitchCounters::Reading peer1 = peer->read();
+      ctx += peer1.context_switches - peer0.context_switches;
+      mig += peer1.migrations - peer0.migrations;
+    } else {
+      // getrusage sees only the calling thread; the exchange is symmetric.
+      ctx *= 2;
+    }
+    batch.context_switches = ctx;
+    batch.migrations = mig;
+    sem_post(&done_);
+    if (!ok) break;
+  }
+  // Release the responder: the stop flag first, then a token so a blocking wait returns.
+  stop_.store(true);
+  channel_.signal(1);
+}
+
+bool PingPong::wait_ready(int timeout_ms) {
+  return timed_sem_wait(&ready_, timeout_ms) && timed_sem_wait(&ready_, timeout_ms);
+}
+
+bool PingPong::run_batch(Batch& out, int timeout_ms) {
+  out = Batch{};
+  out.one_way_ns.reserve(static_cast<std::size_t>(options_.samples_per_batch));
+  batch_ = &out;
+  sem_post(&go_);
+  return timed_sem_wait(&done_, timeout_ms);
+}
+
+void PingPong::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  quit_cmd_.store(true);
+  sem_post(&go_);
+  stop_.store(true);
+  // Both sides may be blocked in the channel: wake them; the bodies see stop_ and return.
+  channel_.signal(0);
+  channel_.signal(1);
+}
+
+}  // namespace tpb::bench::detail
