@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -99,5 +100,6 @@ struct BackendCase {
   bool applies_name = true;
 };
 std::vector<BackendCase> backend_cases();
+void PrintTo(const BackendCase& backend, std::ostream* out);  // GoogleTest: its name
 
 }  // namespace tpb::test
