@@ -30,9 +30,9 @@ std::vector<LogicalCpu> read_host_cpus() {
   hwloc_topology_t topo;
   if (hwloc_topology_init(&topo) != 0 || hwloc_topology_load(topo) != 0)
     throw std::runtime_error("hwloc could not read this machine's topology");
-  hwloc_bitmap_t allowed = hwloc_bitmap_alloc();
-  if (hwloc_get_cpubind(topo, allowed, HWLOC_CPUBIND_PROCESS) != 0)
-    hwloc_bitmap_copy(allowed, hwloc_topology_get_allowed_cpuset(topo));
+  // The CPUs the process may use (cgroups, offline CPUs), not the calling thread's binding: the
+  // topology is read once, maybe from a thread a benchmark has pinned.
+  hwloc_bitmap_t allowed = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(topo));
   std::vector<LogicalCpu> cpus;
   for (hwloc_obj_t pu = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_PU, nullptr); pu;
        pu = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_PU, pu)) {

@@ -37,8 +37,8 @@ std::vector<int> CpuSet::cpus() const {
 long current_tid() { return static_cast<long>(syscall(SYS_gettid)); }
 
 int set_thread_nice(long tid, int nice) {
-  // On Linux, PRIO_PROCESS with a tid sets that one thread's nice value.
-  if (setpriority(PRIO_PROCESS, static_cast<id_t>(tid == 0 ? current_tid() : tid), nice) != 0)
+  // On Linux, PRIO_PROCESS with a tid sets that one thread's nice value (0: the caller).
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(tid), nice) != 0)
     return errno;
   return 0;
 }

@@ -192,7 +192,6 @@ NTSTATUS RuntimeState::create_thread(const CreateRequest& request) {
   launch.cpus = placed.cpus;
   launch.home_cpu = placed.home;
   launch.stack_size = options_.stack_size();
-  launch.name = "systhread";
   HostPriorityState& host = thread->host;
   host.priority = thread->priority;
   host.requested = requested;
