@@ -1,0 +1,15 @@
+#include "command.hpp"
+
+namespace tpb::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"list", "backends (name, summary, capabilities) and suites with their cases", &run_list},
+      {"topology", "the machine as hwloc sees it, and the placements it offers", &run_topology},
+      {"doctor", "what makes results noisy or untrustworthy here, with the fix", &run_doctor},
+      {"run", "run benchmarks and write the JSON run record", &run_run},
+  };
+  return table;
+}
+
+}  // namespace tpb::cli

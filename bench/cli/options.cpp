@@ -1,0 +1,71 @@
+#include "options.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <iostream>
+
+namespace tpb::cli {
+
+po::typed_value<bool>* flag() {
+  // implicit_value keeps `--flag` argument-free on the command line, while the environment can
+  // still give a value (TPB_NO_PROGRESS=1).
+  return po::value<bool>()->default_value(false, "")->implicit_value(true, "");
+}
+
+std::vector<std::string> split_list(std::string_view list) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    std::string item(list.substr(start, comma - start));
+    const auto not_space = [](unsigned char c) { return !std::isspace(c); };
+    item.erase(item.begin(), std::find_if(item.begin(), item.end(), not_space));
+    item.erase(std::find_if(item.rbegin(), item.rend(), not_space).base(), item.end());
+    if (!item.empty()) out.push_back(std::move(item));
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string environment_name(std::string_view option) {
+  std::string out = "TPB_";
+  for (char c : option)
+    out += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool parse_options(const Invocation& invocation, const CommandHelp& help,
+                   po::options_description options, po::variables_map& values) {
+  options.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(invocation.args).options(options).run(), values);
+    if (values.count("help")) {
+      std::cout << "Usage: tpbench " << help.name << ' ' << help.synopsis << "\n\n"
+                << help.description << "\n\n"
+                << options << '\n'
+                << "Every option can also be set as TPB_<OPTION> in the environment (e.g. "
+                << environment_name(options.options().front()->long_name())
+                << "); the command line wins.\n"
+                << "Exit codes: 0 success, 1 regression, 2 bad usage or unreadable input, "
+                   "3 untrustworthy results, 130 interrupted.\n";
+      return false;
+    }
+    // store() keeps the first value it sees, so the command line wins over the environment.
+    po::store(po::parse_environment(options,
+                                    [&options](const std::string& variable) -> std::string {
+                                      for (const auto& option : options.options()) {
+                                        const std::string& name = option->long_name();
+                                        if (name != "help" && environment_name(name) == variable)
+                                          return name;
+                                      }
+                                      return {};
+                                    }),
+              values);
+    po::notify(values);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  return true;
+}
+
+}  // namespace tpb::cli

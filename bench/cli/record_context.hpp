@@ -1,0 +1,21 @@
+// Builds the "tpbench" block of a run record from what this process knows: the command line,
+// the source revision, the registry, the topology, host facts, the priority map and rights, what
+// the bench library registered, skipped and measured, and the doctor's findings.
+#pragma once
+
+#include <vector>
+
+#include <tpb/bench.hpp>
+#include <tpb/report.hpp>
+
+#include "command.hpp"
+#include "doctor_checks.hpp"
+#include "run_options.hpp"
+
+namespace tpb::cli {
+
+report::RunContext build_record_context(const Invocation& invocation, const RunOptions& options,
+                                        const bench::Registration& registration,
+                                        const std::vector<Finding>& findings);
+
+}  // namespace tpb::cli

@@ -1,0 +1,168 @@
+#include "run_options.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <regex>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <tpb/backend.hpp>
+#include <tpb/report.hpp>
+
+#include "options.hpp"
+
+namespace tpb::cli {
+namespace {
+
+// Placement names the bench library understands; which of them this machine offers is its
+// (and Topology's) business: an absent one is skipped with a reason, not refused.
+const std::vector<std::string> kPlacements = {"inherit", "same_cpu", "other_cpu", "smt_sibling",
+                                              "same_l3", "other_l3", "other_numa"};
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// "all" (or nothing) -> empty, meaning every one; else each item must be in `known`.
+std::vector<std::string> checked_list(const std::string& option, const std::string& value,
+                                      const std::vector<std::string>& known, const char* what) {
+  auto items = split_list(value);
+  if (items.empty() || (items.size() == 1 && items[0] == "all")) return {};
+  for (const auto& item : items)
+    if (std::find(known.begin(), known.end(), item) == known.end())
+      throw UsageError(
+          fmt::format("--{}: unknown {} '{}' (known: {}, all)", option, what, item, join(known)));
+  return items;
+}
+
+std::vector<int> parse_priorities(const std::string& value) {
+  std::vector<int> out;
+  for (const auto& item : split_list(value)) {
+    int priority = -1;
+    std::size_t used = 0;
+    try {
+      priority = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || priority < 0 || priority > 31)
+      throw UsageError(
+          fmt::format("--priority: '{}' is not a KPRIORITY (a whole number 0..31)", item));
+    out.push_back(priority);
+  }
+  return out;
+}
+
+std::filesystem::path default_out() {
+  return fmt::format(
+      "reports/out/run-{:%Y%m%dT%H%M%SZ}.json",
+      fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+}
+
+}  // namespace
+
+nlohmann::json RunOptions::to_json() const {
+  return {{"backends", selection.backends},
+          {"suites", selection.suites},
+          {"placements", selection.placements},
+          {"priorities", selection.priorities},
+          {"quick", selection.quick},
+          {"inject_slowdown_pct", selection.inject_slowdown_pct},
+          {"filter", filter},
+          {"repetitions", repetitions},
+          {"min_time_s", min_time},
+          {"out", out.string()}};
+}
+
+std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
+  po::options_description options("Options");
+  options.add_options()                                                                     //
+      ("backend", po::value<std::string>()->default_value("all"),                           //
+       "backends to run, comma-separated, or all (the reference always runs)")              //
+      ("suite", po::value<std::string>()->default_value("all"),                             //
+       "suites to run, comma-separated, or all")                                            //
+      ("filter", po::value<std::string>()->default_value(""),                               //
+       "only benchmarks whose name matches this regular expression (Google Benchmark's "    //
+       "--benchmark_filter)")                                                               //
+      ("placement", po::value<std::string>()->default_value(""),                            //
+       "placements, comma-separated (inherit, same_cpu, other_cpu, smt_sibling, same_l3, "  //
+       "other_l3, other_numa); default: all this machine offers")                           //
+      ("priority", po::value<std::string>()->default_value(""),                             //
+       "KPRIORITY values 0..31, comma-separated; default: the suites' own")                 //
+      ("repetitions", po::value<int>()->default_value(kDefaultRepetitions),                 //
+       "repetitions of each benchmark (--quick: 3); every one is kept in the record")       //
+      ("min-time", po::value<double>()->default_value(kDefaultMinTime),                     //
+       "minimum seconds per repetition (--quick: 0.02)")                                    //
+      ("quick", flag(), "the CI preset: 3 repetitions, short min-time, the gating cases")   //
+      ("out", po::value<std::string>()->default_value(""),                                  //
+       "record file (default reports/out/run-<UTC timestamp>.json)")                        //
+      ("inject-slowdown", po::value<double>()->default_value(0),                            //
+       "add a busy delay of PCT percent to creation and wake paths (tests the gate)")       //
+      ("no-progress", flag(), "no progress line (it is shown only on a terminal anyway)");
+  po::variables_map values;
+  if (!parse_options(invocation,
+                     {"run",
+                      "[--backend LIST|all] [--suite LIST|all] [--filter REGEX] "
+                      "[--placement LIST]\n                   [--priority LIST] [--repetitions N] "
+                      "[--min-time SECONDS] [--quick]\n                   [--out FILE] "
+                      "[--inject-slowdown PCT] [--no-progress]",
+                      "Runs the selected benchmarks with Google Benchmark, writes the run record "
+                      "(Google Benchmark's JSON plus a \"tpbench\" block describing the machine "
+                      "and the run) and prints a summary. LIST is comma-separated."},
+                     options, values))
+    return std::nullopt;
+
+  RunOptions run;
+  run.selection.quick = values["quick"].as<bool>();
+  run.repetitions = values["repetitions"].as<int>();
+  if (values["repetitions"].defaulted() && run.selection.quick) run.repetitions = kQuickRepetitions;
+  if (run.repetitions <= 0)
+    throw UsageError(
+        fmt::format("--repetitions: must be a positive whole number, got {}", run.repetitions));
+  run.min_time = values["min-time"].as<double>();
+  if (values["min-time"].defaulted() && run.selection.quick) run.min_time = kQuickMinTime;
+  if (!(run.min_time > 0))
+    throw UsageError(fmt::format("--min-time: must be more than 0 seconds, got {}", run.min_time));
+
+  std::vector<std::string> backends;
+  for (const auto& entry : backend_registry()) backends.emplace_back(entry.name);
+  run.selection.backends =
+      checked_list("backend", values["backend"].as<std::string>(), backends, "backend");
+  std::vector<std::string> suites;
+  for (const auto& suite : bench::suites()) suites.push_back(suite.name);
+  run.selection.suites = checked_list("suite", values["suite"].as<std::string>(), suites, "suite");
+  run.selection.placements =
+      checked_list("placement", values["placement"].as<std::string>(), kPlacements, "placement");
+  run.selection.priorities = parse_priorities(values["priority"].as<std::string>());
+
+  run.selection.inject_slowdown_pct = values["inject-slowdown"].as<double>();
+  if (!(run.selection.inject_slowdown_pct >= 0))
+    throw UsageError(fmt::format("--inject-slowdown: must be a percentage of 0 or more, got {}",
+                                 run.selection.inject_slowdown_pct));
+
+  run.filter = values["filter"].as<std::string>();
+  if (!run.filter.empty()) {
+    const std::string pattern = run.filter[0] == '-' ? run.filter.substr(1) : run.filter;
+    try {
+      std::regex check(pattern, std::regex::extended);
+    } catch (const std::regex_error& e) {
+      throw UsageError(
+          fmt::format("--filter: invalid regular expression '{}': {}", run.filter, e.what()));
+    }
+  }
+
+  const std::string out = values["out"].as<std::string>();
+  run.out = out.empty() ? default_out() : std::filesystem::path(out);
+  if (const std::string problem = report::check_writable(run.out); !problem.empty())
+    throw UsageError(fmt::format("--out: {}: {}", run.out.string(), problem));
+
+  run.progress = !values["no-progress"].as<bool>() && ::isatty(STDOUT_FILENO);
+  return run;
+}
+
+}  // namespace tpb::cli

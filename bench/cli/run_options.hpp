@@ -1,0 +1,37 @@
+// `tpbench run`'s options, parsed and checked before anything is measured: every bad value is a
+// UsageError naming the option and what is wrong (exit 2), never a failure half-way through a run.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <tpb/bench.hpp>
+
+#include "command.hpp"
+
+namespace tpb::cli {
+
+// Defaults, chosen so the default run ends within 60 s and --quick within 30 s on a 2-CPU VM.
+inline constexpr int kDefaultRepetitions = 5;
+inline constexpr int kQuickRepetitions = 3;
+inline constexpr double kDefaultMinTime = 0.05;  // seconds per repetition
+inline constexpr double kQuickMinTime = 0.02;
+
+struct RunOptions {
+  bench::Selection selection;
+  std::string filter;  // Google Benchmark's --benchmark_filter; empty: all
+  int repetitions = kDefaultRepetitions;
+  double min_time = kDefaultMinTime;
+  std::filesystem::path out;
+  bool progress = true;  // draw the progress line (only on a terminal)
+
+  nlohmann::json to_json() const;  // as recorded in the run record
+};
+
+// nullopt when --help was shown. Throws UsageError.
+std::optional<RunOptions> parse_run_options(const Invocation& invocation);
+
+}  // namespace tpb::cli
