@@ -17,19 +17,28 @@ namespace tpb {
 
 const std::vector<BackendEntry>& backend_registry() {
   static const std::vector<BackendEntry> table = {
-      {"pthread", "one pthread per system thread; affinity and priority set in its attributes",
-       pthread_capabilities(), &make_pthread_backend, {}},
+    {"pthread",
+     "one pthread per system thread; affinity and priority set in its attributes",
+     pthread_capabilities(),
+     &make_pthread_backend,
+     {}},
 #if TPB_HAVE_BACKEND_STD_THREAD
-      {"std_thread", "one std::thread per system thread; affinity and priority set from inside it",
-       std_thread_capabilities(), &make_std_thread_backend, {}},
+    {"std_thread",
+     "one std::thread per system thread; affinity and priority set from inside it",
+     std_thread_capabilities(),
+     &make_std_thread_backend,
+     {}},
 #endif
 #if TPB_HAVE_BACKEND_POOL
-      {"pool", "pre-spawned workers pinned per CPU; a system thread borrows an idle worker",
-       pool_capabilities(), &make_pool_backend, pool_variants()},
+    {"pool", "pre-spawned workers pinned per CPU; a system thread borrows an idle worker",
+     pool_capabilities(), &make_pool_backend, pool_variants()},
 #endif
 #if TPB_HAVE_BACKEND_TBB
-      {"tbb", "oneTBB task_arenas per NUMA node and priority class; a system thread is a task",
-       tbb_capabilities(), &make_tbb_backend, {}},
+    {"tbb",
+     "oneTBB task_arenas per NUMA node and priority class; a system thread is a task",
+     tbb_capabilities(),
+     &make_tbb_backend,
+     {}},
 #endif
   };
   return table;
@@ -52,9 +61,12 @@ std::string backend_names() {
 
 const char* to_string(Capabilities::Priority p) {
   switch (p) {
-    case Capabilities::Priority::applied: return "applied";
-    case Capabilities::Priority::arena_level: return "arena-level";
-    case Capabilities::Priority::none: return "none";
+    case Capabilities::Priority::applied:
+      return "applied";
+    case Capabilities::Priority::arena_level:
+      return "arena-level";
+    case Capabilities::Priority::none:
+      return "none";
   }
   return "?";
 }

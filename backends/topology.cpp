@@ -22,7 +22,8 @@ int numa_index(hwloc_topology_t topo, hwloc_obj_t pu) {
   // NUMA nodes are memory children in hwloc 2; find the one whose cpuset holds the PU.
   for (hwloc_obj_t node = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_NUMANODE, nullptr); node;
        node = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_NUMANODE, node))
-    if (hwloc_bitmap_isset(node->cpuset, pu->os_index)) return static_cast<int>(node->logical_index);
+    if (hwloc_bitmap_isset(node->cpuset, pu->os_index))
+      return static_cast<int>(node->logical_index);
   return 0;
 }
 
@@ -68,11 +69,16 @@ Placement relation(const LogicalCpu& a, const LogicalCpu& b) {
 
 const char* absent_reason(Placement p) {
   switch (p) {
-    case Placement::same_cpu: return "";
-    case Placement::smt_sibling: return "no core has two hardware threads (SMT off or absent)";
-    case Placement::same_l3: return "no two cores share an L3 cache";
-    case Placement::other_l3: return "one NUMA node holds no two L3 groups";
-    case Placement::other_numa: return "the machine has one NUMA node";
+    case Placement::same_cpu:
+      return "";
+    case Placement::smt_sibling:
+      return "no core has two hardware threads (SMT off or absent)";
+    case Placement::same_l3:
+      return "no two cores share an L3 cache";
+    case Placement::other_l3:
+      return "one NUMA node holds no two L3 groups";
+    case Placement::other_numa:
+      return "the machine has one NUMA node";
   }
   return "";
 }
@@ -81,11 +87,16 @@ const char* absent_reason(Placement p) {
 
 const char* to_string(Placement p) {
   switch (p) {
-    case Placement::same_cpu: return "same_cpu";
-    case Placement::smt_sibling: return "smt_sibling";
-    case Placement::same_l3: return "same_l3";
-    case Placement::other_l3: return "other_l3";
-    case Placement::other_numa: return "other_numa";
+    case Placement::same_cpu:
+      return "same_cpu";
+    case Placement::smt_sibling:
+      return "smt_sibling";
+    case Placement::same_l3:
+      return "same_l3";
+    case Placement::other_l3:
+      return "other_l3";
+    case Placement::other_numa:
+      return "other_numa";
   }
   return "?";
 }
@@ -126,7 +137,8 @@ std::vector<PlacementPair> Topology::placements() const {
           pair.cpu_b = cpus_[j].os_index;
         }
     if (!pair.available)
-      pair.skipped_reason = cpus_.size() < 2 ? "the process may use one CPU only" : absent_reason(p);
+      pair.skipped_reason =
+          cpus_.size() < 2 ? "the process may use one CPU only" : absent_reason(p);
     out.push_back(pair);
   }
   return out;

@@ -79,6 +79,7 @@ struct Group {
   PKTHREAD thread[kRoles]{};
   int policy[kRoles]{};
   int host_priority[kRoles]{};
+  int cpu[kRoles]{};
 };
 
 struct RoleContext {
@@ -128,6 +129,7 @@ void role_routine(PVOID raw) {
   sched_param param{};
   pthread_getschedparam(pthread_self(), &g.policy[role], &param);
   g.host_priority[role] = param.sched_priority;
+  g.cpu[role] = current_cpu();
   sem_post(&g.ready);
   for (;;) {
     sem_wait(&g.go[role]);
@@ -240,18 +242,27 @@ void run_inversion(benchmark::State& state, const BackendConfig& config, Protoco
     if (error.empty() && ready < created) error = "the group did not start within 5 s";
 
     if (error.empty()) {
+      std::string seen;
+      bool one_cpu = true;
       for (int r = 0; r < kRoles; ++r) {
         const HostPriority want = host_priority_for(kRolePriority[r]);
         if (g.policy[r] != SCHED_FIFO || g.host_priority[r] != want.rt_priority)
           priorities_applied = false;
+        if (g.cpu[r] != cpu) one_cpu = false;
+        seen +=
+            fmt::format("{}{} {}:{} on CPU {}", r == 0 ? "" : ", ", kRoleName[r],
+                        g.policy[r] == SCHED_FIFO ? "fifo" : "other", g.host_priority[r], g.cpu[r]);
       }
-      if (!priorities_applied) {
+      const Capabilities caps = runtime.capabilities();
+      if (!priorities_applied || !one_cpu) {
         const HostPriorityState hs = runtime.host_priority(g.thread[kHigh]);
         label = fmt::format(
-            "host priorities not applied (backend capability: {}; high: {} -> {}); the verdict "
-            "shows the backend, not the protocol",
-            tpb::to_string(runtime.capabilities().priority), tpb::to_string(hs.outcome),
-            tpb::to_string(hs.effective));
+            "{}{}(backend capabilities: priority {}, affinity {}; runtime says high {} -> {}; "
+            "threads saw {}): the verdict shows the backend, not the protocol",
+            priorities_applied ? "" : "host priorities not applied ",
+            one_cpu ? "" : fmt::format("not all on CPU {} ", cpu), tpb::to_string(caps.priority),
+            caps.affinity, tpb::to_string(hs.outcome), tpb::to_string(hs.effective), seen);
+        priorities_applied = priorities_applied && one_cpu;
       }
     }
 

@@ -37,7 +37,9 @@ thread_local ForeignThreads t_foreign;
 
 }  // namespace
 
-HostThreadContext& host_context() { return t_context; }
+HostThreadContext& host_context() {
+  return t_context;
+}
 
 RuntimeState& current_runtime() {
   if (t_context.current != nullptr && t_context.current->system) return *t_context.current->runtime;
@@ -50,6 +52,8 @@ ThreadRecord& current_thread() {
   return t_foreign.for_runtime(current_runtime());
 }
 
-KIRQL current_irql() { return current_thread().irql; }
+KIRQL current_irql() {
+  return current_thread().irql;
+}
 
 }  // namespace tpb::detail

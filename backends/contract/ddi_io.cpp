@@ -31,9 +31,9 @@ class DriverCodeScope {
   DriverRecord* saved_;
 };
 
-WCHAR g_registry_path[] = {'\\', 'R', 'e', 'g', 'i', 's', 't', 'r', 'y', '\\', 'M', 'a', 'c',
-                           'h',  'i', 'n', 'e', '\\', 'S', 'y', 's', 't', 'e', 'm', '\\', 's',
-                           'y',  's', 't', 'h', 'r', 'e', 'a', 'd', 0};
+WCHAR g_registry_path[] = {'\\', 'R', 'e', 'g', 'i', 's',  't', 'r', 'y', '\\', 'M', 'a',
+                           'c',  'h', 'i', 'n', 'e', '\\', 'S', 'y', 's', 't',  'e', 'm',
+                           '\\', 's', 'y', 's', 't', 'h',  'r', 'e', 'a', 'd',  0};
 
 }  // namespace
 
@@ -67,9 +67,12 @@ NTSTATUS ZwTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus) {
   return status;
 }
 
-// ---- Harness --------------------------------------------------------------------------------------
+// ---- Harness
+// --------------------------------------------------------------------------------------
 
-NTSTATUS SysThreadSelectBackend(const char* Name) { return select_default_backend(Name); }
+NTSTATUS SysThreadSelectBackend(const char* Name) {
+  return select_default_backend(Name);
+}
 
 NTSTATUS SysThreadLoadDriver(PDRIVER_INITIALIZE DriverEntry, PDRIVER_OBJECT* DriverObject) {
   if (DriverEntry == nullptr || DriverObject == nullptr) return STATUS_INVALID_PARAMETER;

@@ -59,7 +59,9 @@ void check_wait_irql(const LARGE_INTEGER* timeout, const char* routine) {
   require_irql_at_most(poll ? DISPATCH_LEVEL : APC_LEVEL, routine);
 }
 
-std::atomic_ref<LONG> state_of(DISPATCHER_HEADER& h) { return std::atomic_ref<LONG>(h.SignalState); }
+std::atomic_ref<LONG> state_of(DISPATCHER_HEADER& h) {
+  return std::atomic_ref<LONG>(h.SignalState);
+}
 
 }  // namespace
 
@@ -177,11 +179,17 @@ LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait) {
   return previous;
 }
 
-LONG KeResetEvent(PRKEVENT Event) { return state_of(Event->Header).exchange(0); }
+LONG KeResetEvent(PRKEVENT Event) {
+  return state_of(Event->Header).exchange(0);
+}
 
-VOID KeClearEvent(PRKEVENT Event) { state_of(Event->Header).store(0); }
+VOID KeClearEvent(PRKEVENT Event) {
+  state_of(Event->Header).store(0);
+}
 
-LONG KeReadStateEvent(PRKEVENT Event) { return state_of(Event->Header).load(); }
+LONG KeReadStateEvent(PRKEVENT Event) {
+  return state_of(Event->Header).load();
+}
 
 VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit) {
   init_header(Semaphore->Header, SemaphoreObject, Count);
@@ -205,9 +213,12 @@ LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjust
   return previous;
 }
 
-LONG KeReadStateSemaphore(PRKSEMAPHORE Semaphore) { return state_of(Semaphore->Header).load(); }
+LONG KeReadStateSemaphore(PRKSEMAPHORE Semaphore) {
+  return state_of(Semaphore->Header).load();
+}
 
-// ---- Thread information --------------------------------------------------------------------------
+// ---- Thread information
+// --------------------------------------------------------------------------
 
 NTSTATUS ZwQueryInformationThread(HANDLE ThreadHandle, THREADINFOCLASS ThreadInformationClass,
                                   PVOID ThreadInformation, ULONG ThreadInformationLength,

@@ -24,10 +24,14 @@ KPRIORITY kpriority_of(STOR_THREAD_PRIORITY p) {
 
 ULONG stor_status_of(NTSTATUS status) {
   switch (status) {
-    case STATUS_SUCCESS: return STOR_STATUS_SUCCESS;
-    case STATUS_INVALID_PARAMETER: return STOR_STATUS_INVALID_PARAMETER;
-    case STATUS_PRIVILEGE_NOT_HELD: return STOR_STATUS_ACCESS_DENIED;
-    default: return STOR_STATUS_UNSUCCESSFUL;  // limits and exhaustion (section 6)
+    case STATUS_SUCCESS:
+      return STOR_STATUS_SUCCESS;
+    case STATUS_INVALID_PARAMETER:
+      return STOR_STATUS_INVALID_PARAMETER;
+    case STATUS_PRIVILEGE_NOT_HELD:
+      return STOR_STATUS_ACCESS_DENIED;
+    default:
+      return STOR_STATUS_UNSUCCESSFUL;  // limits and exhaustion (section 6)
   }
 }
 

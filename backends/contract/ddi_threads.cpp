@@ -71,13 +71,17 @@ NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus) {
   throw ThreadTermination{ExitStatus};
 }
 
-HANDLE PsGetCurrentThreadId(void) { return reinterpret_cast<HANDLE>(current_thread().id); }
+HANDLE PsGetCurrentThreadId(void) {
+  return reinterpret_cast<HANDLE>(current_thread().id);
+}
 
 HANDLE PsGetCurrentProcessId(void) {
   return reinterpret_cast<HANDLE>(current_thread().process->id);
 }
 
-PETHREAD PsGetCurrentThread(void) { return reinterpret_cast<PETHREAD>(&current_thread()); }
+PETHREAD PsGetCurrentThread(void) {
+  return reinterpret_cast<PETHREAD>(&current_thread());
+}
 
 PEPROCESS PsGetCurrentProcess(void) {
   return reinterpret_cast<PEPROCESS>(current_thread().process);
@@ -87,7 +91,9 @@ PEPROCESS PsGetInitialSystemProcess(void) {
   return reinterpret_cast<PEPROCESS>(current_runtime().system_process());
 }
 
-PKTHREAD KeGetCurrentThread(void) { return reinterpret_cast<PKTHREAD>(&current_thread()); }
+PKTHREAD KeGetCurrentThread(void) {
+  return reinterpret_cast<PKTHREAD>(&current_thread());
+}
 
 BOOLEAN PsIsSystemThread(PETHREAD Thread) {
   ThreadRecord* record = as_thread(Thread);
@@ -105,7 +111,9 @@ BOOLEAN KeAreApcsDisabled(void) {
 
 // ---- IRQL --------------------------------------------------------------------------------------
 
-KIRQL KeGetCurrentIrql(void) { return current_irql(); }
+KIRQL KeGetCurrentIrql(void) {
+  return current_irql();
+}
 
 VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql) {
   ThreadRecord& self = current_thread();
@@ -136,9 +144,9 @@ KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority) {
   require_irql_at_most(APC_LEVEL, "KeSetPriorityThread");
   ThreadRecord& thread = thread_arg(Thread, "KeSetPriorityThread");
   if (Priority < LOW_PRIORITY || Priority > HIGH_PRIORITY)
-    bug_check(BugCheck::driver_verifier_detected_violation,
-              "KeSetPriorityThread with priority " + std::to_string(Priority) +
-                  " (allowed: 0..31)");
+    bug_check(
+        BugCheck::driver_verifier_detected_violation,
+        "KeSetPriorityThread with priority " + std::to_string(Priority) + " (allowed: 0..31)");
   return thread.runtime->set_priority(thread, Priority == LOW_PRIORITY ? 1 : Priority);
 }
 
@@ -164,8 +172,7 @@ LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment) {
       base = std::clamp<KPRIORITY>(process_base + Increment, lowest, highest);
       if (base != process_base + Increment)
         thread.runtime->report("KeSetBasePriorityThread increment " + std::to_string(Increment) +
-                               " leaves the priority class; base kept at " +
-                               std::to_string(base));
+                               " leaves the priority class; base kept at " + std::to_string(base));
     }
     thread.base_priority = base;
   }

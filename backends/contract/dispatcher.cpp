@@ -15,7 +15,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::atomic_ref<LONG> state_of(DISPATCHER_HEADER& h) { return std::atomic_ref<LONG>(h.SignalState); }
+std::atomic_ref<LONG> state_of(DISPATCHER_HEADER& h) {
+  return std::atomic_ref<LONG>(h.SignalState);
+}
 std::atomic_ref<LONG> waiters_of(DISPATCHER_HEADER& h) {
   return std::atomic_ref<LONG>(h.SysThreadWaiters);
 }
@@ -44,7 +46,9 @@ void futex_wait(void* word, std::uint32_t expected, const Deadline& deadline) {
   syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, timeout, nullptr, 0);
 }
 
-bool consumes(UCHAR type) { return type == EventSynchronizationObject || type == SemaphoreObject; }
+bool consumes(UCHAR type) {
+  return type == EventSynchronizationObject || type == SemaphoreObject;
+}
 
 // Takes the object if it is signaled; consuming types are decremented/cleared atomically.
 bool try_acquire(DISPATCHER_HEADER& h) {
@@ -68,7 +72,9 @@ void undo_acquire(DISPATCHER_HEADER& h) {
   wake_waiters(h, 1);
 }
 
-bool is_signaled(DISPATCHER_HEADER& h) { return state_of(h).load() > 0; }
+bool is_signaled(DISPATCHER_HEADER& h) {
+  return state_of(h).load() > 0;
+}
 
 constexpr long long kSystemTimeToUnixEpoch = 116444736000000000LL;  // 1601 -> 1970, 100 ns units
 
@@ -86,8 +92,7 @@ Deadline Deadline::from(const LARGE_INTEGER* timeout) {
   }
   timespec real{};
   clock_gettime(CLOCK_REALTIME, &real);
-  long long now_system =
-      kSystemTimeToUnixEpoch + real.tv_sec * 10000000LL + real.tv_nsec / 100;
+  long long now_system = kSystemTimeToUnixEpoch + real.tv_sec * 10000000LL + real.tv_nsec / 100;
   long long left = value - now_system;
   d.at = now + std::chrono::nanoseconds(left > 0 ? left * 100 : 0);
   return d;

@@ -23,8 +23,8 @@ long HandleTable::slot_of(HANDLE handle) const {
   if (slot == 0 || slot > entries_.size()) return -1;
   --slot;
   const Entry& e = entries_[slot];
-  std::uint32_t gen = static_cast<std::uint32_t>((value >> (kSlotBits + 2)) &
-                                                 ((1U << kGenerationBits) - 1));
+  std::uint32_t gen =
+      static_cast<std::uint32_t>((value >> (kSlotBits + 2)) & ((1U << kGenerationBits) - 1));
   if (e.object == nullptr || (e.generation & ((1U << kGenerationBits) - 1)) != gen) return -1;
   return static_cast<long>(slot);
 }

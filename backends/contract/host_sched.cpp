@@ -25,7 +25,9 @@ CpuSet::CpuSet(const std::vector<int>& cpus) : CpuSet() {
     if (cpu >= 0 && cpu < count_) CPU_SET_S(cpu, bytes_, set_);
 }
 
-CpuSet::~CpuSet() { CPU_FREE(set_); }
+CpuSet::~CpuSet() {
+  CPU_FREE(set_);
+}
 
 std::vector<int> CpuSet::cpus() const {
   std::vector<int> out;
@@ -34,12 +36,13 @@ std::vector<int> CpuSet::cpus() const {
   return out;
 }
 
-long current_tid() { return static_cast<long>(syscall(SYS_gettid)); }
+long current_tid() {
+  return static_cast<long>(syscall(SYS_gettid));
+}
 
 int set_thread_nice(long tid, int nice) {
   // On Linux, PRIO_PROCESS with a tid sets that one thread's nice value (0: the caller).
-  if (setpriority(PRIO_PROCESS, static_cast<id_t>(tid), nice) != 0)
-    return errno;
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(tid), nice) != 0) return errno;
   return 0;
 }
 

@@ -12,11 +12,17 @@ KernelObject::KernelObject(ObjectKind k, RuntimeState* rt, UCHAR dispatcher_type
 }
 
 ProcessRecord::ProcessRecord(RuntimeState* rt, Role r, std::uint64_t pid, KPRIORITY base)
-    : KernelObject(ObjectKind::process, rt, ::ProcessObject), role(r), id(pid), base_priority(base) {}
+    : KernelObject(ObjectKind::process, rt, ::ProcessObject),
+      role(r),
+      id(pid),
+      base_priority(base) {}
 
-ThreadRecord::ThreadRecord(RuntimeState* rt) : KernelObject(ObjectKind::thread, rt, ::ThreadObject) {}
+ThreadRecord::ThreadRecord(RuntimeState* rt)
+    : KernelObject(ObjectKind::thread, rt, ::ThreadObject) {}
 
-void reference(KernelObject* object) { object->refs.fetch_add(1, std::memory_order_relaxed); }
+void reference(KernelObject* object) {
+  object->refs.fetch_add(1, std::memory_order_relaxed);
+}
 
 void release(KernelObject* object) {
   if (object->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;

@@ -71,8 +71,8 @@ struct ThreadRecord : KernelObject {
   DriverRecord* owner_driver = nullptr;  // driver whose code created it (for bug check 0xCE)
   AdapterRecord* adapter = nullptr;
   std::uint64_t adapter_token = 0;
-  int charged_cpu = -1;               // per-CPU limit slot held, or -1
-  std::vector<int> launch_cpus;       // empty: inherited
+  int charged_cpu = -1;                      // per-CPU limit slot held, or -1
+  std::vector<int> launch_cpus;              // empty: inherited
   std::shared_ptr<RuntimeState> keep_alive;  // held while the thread runs
 
   std::atomic<NTSTATUS> exit_status{STATUS_PENDING};
@@ -108,7 +108,7 @@ struct DeviceRecord {
 };
 
 struct DriverRecord {
-  DRIVER_OBJECT object{};  // must stay the first member
+  DRIVER_OBJECT object{};              // must stay the first member
   std::atomic<long> io_references{0};  // IoCreateSystemThread threads of the driver or a device
   std::set<ThreadRecord*> ps_threads;  // live PsCreateSystemThread threads it created (io mutex)
   std::vector<WCHAR> name;

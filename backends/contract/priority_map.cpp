@@ -23,11 +23,16 @@ HostPriority host_priority_for(KPRIORITY priority) {
 
 const char* to_string(HostPriorityState::Outcome o) {
   switch (o) {
-    case HostPriorityState::Outcome::applied: return "applied";
-    case HostPriorityState::Outcome::nearest: return "nearest";
-    case HostPriorityState::Outcome::arena_level: return "arena-level";
-    case HostPriorityState::Outcome::unsupported: return "unsupported";
-    case HostPriorityState::Outcome::pending: return "pending";
+    case HostPriorityState::Outcome::applied:
+      return "applied";
+    case HostPriorityState::Outcome::nearest:
+      return "nearest";
+    case HostPriorityState::Outcome::arena_level:
+      return "arena-level";
+    case HostPriorityState::Outcome::unsupported:
+      return "unsupported";
+    case HostPriorityState::Outcome::pending:
+      return "pending";
   }
   return "?";
 }

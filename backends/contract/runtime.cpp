@@ -69,11 +69,21 @@ Runtime& Runtime::default_runtime() {
   return *runtime;
 }
 
-const RuntimeOptions& Runtime::options() const { return state_->options(); }
-std::string_view Runtime::backend_name() const { return state_->backend().name(); }
-Capabilities Runtime::capabilities() const { return state_->capabilities(); }
-RuntimeStats Runtime::stats() const { return state_->stats(); }
-std::vector<std::string> Runtime::verifier_reports() const { return state_->reports(); }
+const RuntimeOptions& Runtime::options() const {
+  return state_->options();
+}
+std::string_view Runtime::backend_name() const {
+  return state_->backend().name();
+}
+Capabilities Runtime::capabilities() const {
+  return state_->capabilities();
+}
+RuntimeStats Runtime::stats() const {
+  return state_->stats();
+}
+std::vector<std::string> Runtime::verifier_reports() const {
+  return state_->reports();
+}
 bool Runtime::wait_idle(std::chrono::milliseconds timeout) const {
   return state_->wait_idle(timeout);
 }
@@ -95,11 +105,15 @@ RuntimeScope::RuntimeScope(Runtime& runtime) : previous_(detail::host_context().
   detail::host_context().scope = &runtime.state();
 }
 
-RuntimeScope::~RuntimeScope() { detail::host_context().scope = previous_; }
+RuntimeScope::~RuntimeScope() {
+  detail::host_context().scope = previous_;
+}
 
 namespace detail {
 
-RuntimeState& default_state() { return Runtime::default_runtime().state(); }
+RuntimeState& default_state() {
+  return Runtime::default_runtime().state();
+}
 
 // SysThreadSelectBackend's work: replace the default runtime while it is idle.
 NTSTATUS select_default_backend(const char* name) {

@@ -28,8 +28,7 @@ std::string resolve_backend_name(const RuntimeOptions& options) {
 const BackendEntry& backend_entry(const std::string& name) {
   const BackendEntry* entry = find_backend(name);
   if (entry == nullptr)
-    throw std::invalid_argument("unknown backend '" + name + "' (known: " + backend_names() +
-                                ")");
+    throw std::invalid_argument("unknown backend '" + name + "' (known: " + backend_names() + ")");
   return *entry;
 }
 
@@ -45,10 +44,14 @@ constexpr ULONG kInvalidThreadAttributes = OBJ_PERMANENT | OBJ_EXCLUSIVE | OBJ_O
 
 NTSTATUS status_of(LaunchStatus s) {
   switch (s) {
-    case LaunchStatus::ok: return STATUS_SUCCESS;
-    case LaunchStatus::no_resources: return STATUS_INSUFFICIENT_RESOURCES;
-    case LaunchStatus::priority_denied: return STATUS_PRIVILEGE_NOT_HELD;
-    case LaunchStatus::invalid: return STATUS_INVALID_PARAMETER;
+    case LaunchStatus::ok:
+      return STATUS_SUCCESS;
+    case LaunchStatus::no_resources:
+      return STATUS_INSUFFICIENT_RESOURCES;
+    case LaunchStatus::priority_denied:
+      return STATUS_PRIVILEGE_NOT_HELD;
+    case LaunchStatus::invalid:
+      return STATUS_INVALID_PARAMETER;
   }
   return STATUS_UNSUCCESSFUL;
 }
@@ -201,7 +204,8 @@ NTSTATUS RuntimeState::create_thread(const CreateRequest& request) {
       host.outcome = HostPriorityState::Outcome::unsupported;
       break;
     case Capabilities::Priority::arena_level:
-      host.effective = permitted(requested, rights) ? requested : nearest_permitted(requested, rights);
+      host.effective =
+          permitted(requested, rights) ? requested : nearest_permitted(requested, rights);
       launch.priority = host.effective;
       host.outcome = HostPriorityState::Outcome::arena_level;
       break;
@@ -591,9 +595,8 @@ std::vector<ThreadRecord*> RuntimeState::live_ps_threads(DriverRecord& driver) {
 
 AdapterRecord* RuntimeState::create_adapter(ULONG extension_size) {
   auto adapter = std::make_unique<AdapterRecord>();
-  std::size_t words =
-      std::max<std::size_t>(1, (extension_size + sizeof(std::max_align_t) - 1) /
-                                   sizeof(std::max_align_t));
+  std::size_t words = std::max<std::size_t>(
+      1, (extension_size + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t));
   adapter->extension.reset(new (std::nothrow) std::max_align_t[words]());
   if (!adapter->extension) return nullptr;
   adapter->limit = options_.adapter_thread_limit() != 0

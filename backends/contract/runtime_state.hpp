@@ -29,9 +29,9 @@ struct CreateRequest {
   PCLIENT_ID client_id_out = nullptr;
   PKSTART_ROUTINE routine = nullptr;
   void* context = nullptr;
-  IoReference io;                   // taken by the caller, released by the runtime on failure
-  AdapterRecord* adapter = nullptr; // StorPort
-  KPRIORITY priority = 0;           // 0: the runtime's initial priority
+  IoReference io;                    // taken by the caller, released by the runtime on failure
+  AdapterRecord* adapter = nullptr;  // StorPort
+  KPRIORITY priority = 0;            // 0: the runtime's initial priority
   std::uint64_t* adapter_token_out = nullptr;
 };
 

@@ -112,7 +112,7 @@ class PthreadBackend final : public ThreadBackend {
     int rc = pthread_create(&thread, &attr, &thread_main, start);
     if (rc != 0) {
       delete start;
-      return rc == EPERM ? LaunchStatus::priority_denied
+      return rc == EPERM    ? LaunchStatus::priority_denied
              : rc == EINVAL ? LaunchStatus::invalid
                             : LaunchStatus::no_resources;
     }

@@ -68,16 +68,16 @@ TEST(Dispatcher, MultipleWaitsSeeSignalsFromOtherThreads) {
   LARGE_INTEGER t = relative_ms(5000);
   for (int round = 0; round < 200; ++round) {
     std::thread signaler([&] { KeSetEvent(round % 2 ? &b : &a, 0, FALSE); });
-    NTSTATUS s = KeWaitForMultipleObjects(2, objects, WaitAny, Executive, KernelMode, FALSE, &t,
-                                          nullptr);
+    NTSTATUS s =
+        KeWaitForMultipleObjects(2, objects, WaitAny, Executive, KernelMode, FALSE, &t, nullptr);
     signaler.join();
     ASSERT_EQ(s, STATUS_WAIT_0 + (round % 2)) << round;
   }
   for (int round = 0; round < 100; ++round) {
     std::thread sa([&] { KeSetEvent(&a, 0, FALSE); });
     std::thread sb([&] { KeSetEvent(&b, 0, FALSE); });
-    NTSTATUS s = KeWaitForMultipleObjects(2, objects, WaitAll, Executive, KernelMode, FALSE, &t,
-                                          nullptr);
+    NTSTATUS s =
+        KeWaitForMultipleObjects(2, objects, WaitAll, Executive, KernelMode, FALSE, &t, nullptr);
     sa.join();
     sb.join();
     ASSERT_EQ(s, STATUS_SUCCESS) << round;

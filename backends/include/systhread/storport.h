@@ -37,7 +37,8 @@ typedef enum _STOR_THREAD_PRIORITY {
   StorThreadPrioritySuperCritical = 4,
   StorThreadPriorityHyperCritical = 5,
   StorThreadPriorityRealTime = 6
-} STOR_THREAD_PRIORITY, *PSTOR_THREAD_PRIORITY;
+} STOR_THREAD_PRIORITY,
+    *PSTOR_THREAD_PRIORITY;
 
 typedef VOID STOR_THREAD_START_ROUTINE(PVOID StartContext);
 typedef STOR_THREAD_START_ROUTINE* PSTOR_THREAD_START_ROUTINE;
@@ -61,8 +62,7 @@ NTKERNELAPI ULONG StorPortSetPriorityThread(PVOID HwDeviceExtension, PVOID Threa
    Any other context is ignored (the verifier reports it). */
 NTKERNELAPI VOID StorPortTerminateSystemThread(PVOID HwDeviceExtension, PVOID ThreadContext);
 /* Group 0 only. ThreadContext NULL means the calling thread. */
-NTKERNELAPI ULONG StorPortSetSystemGroupAffinityThread(PVOID HwDeviceExtension,
-                                                       PVOID ThreadContext,
+NTKERNELAPI ULONG StorPortSetSystemGroupAffinityThread(PVOID HwDeviceExtension, PVOID ThreadContext,
                                                        PSTOR_GROUP_AFFINITY Affinity,
                                                        PSTOR_GROUP_AFFINITY PreviousAffinity);
 /* STOR_STATUS_INVALID_IRQL above DISPATCH_LEVEL. */

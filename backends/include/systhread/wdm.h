@@ -317,7 +317,7 @@ typedef VOID KSTART_ROUTINE(PVOID StartContext);
 typedef KSTART_ROUTINE* PKSTART_ROUTINE;
 
 typedef struct _THREAD_BASIC_INFORMATION {
-  NTSTATUS ExitStatus; /* STATUS_PENDING while the thread runs */
+  NTSTATUS ExitStatus;  /* STATUS_PENDING while the thread runs */
   PVOID TebBaseAddress; /* always NULL: system threads have no TEB */
   CLIENT_ID ClientId;
   KAFFINITY AffinityMask;
@@ -400,16 +400,16 @@ NTKERNELAPI PEPROCESS PsGetInitialSystemProcess(void);
    per-CPU limit), STATUS_PRIVILEGE_NOT_HELD (strict priority policy). On failure no thread runs and
    nothing is written to ThreadHandle or ClientId. Callable at PASSIVE_LEVEL and APC_LEVEL. */
 NTKERNELAPI NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
-                                          POBJECT_ATTRIBUTES ObjectAttributes,
-                                          HANDLE ProcessHandle, PCLIENT_ID ClientId,
-                                          PKSTART_ROUTINE StartRoutine, PVOID StartContext);
+                                          POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                                          PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine,
+                                          PVOID StartContext);
 
 /* As PsCreateSystemThread, and IoObject (a DRIVER_OBJECT or DEVICE_OBJECT) holds a reference from
    before the routine runs until after it returns. Any other IoObject is bug check 0x148. */
-NTKERNELAPI NTSTATUS IoCreateSystemThread(PVOID IoObject, PHANDLE ThreadHandle,
-                                          ULONG DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes,
-                                          HANDLE ProcessHandle, PCLIENT_ID ClientId,
-                                          PKSTART_ROUTINE StartRoutine, PVOID StartContext);
+NTKERNELAPI NTSTATUS IoCreateSystemThread(PVOID IoObject, PHANDLE ThreadHandle, ULONG DesiredAccess,
+                                          POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                                          PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine,
+                                          PVOID StartContext);
 
 /* Ends the calling system thread with ExitStatus by unwinding its stack to the emulator's
    trampoline (C start routines need unwind tables: GCC's x86-64 default). Never returns for a
@@ -474,8 +474,8 @@ NTKERNELAPI LONG KeReadStateSemaphore(PRKSEMAPHORE Semaphore);
    STATUS_INVALID_INFO_CLASS for another class. */
 NTKERNELAPI NTSTATUS ZwQueryInformationThread(HANDLE ThreadHandle,
                                               THREADINFOCLASS ThreadInformationClass,
-                                              PVOID ThreadInformation, ULONG ThreadInformationLength,
-                                              PULONG ReturnLength);
+                                              PVOID ThreadInformation,
+                                              ULONG ThreadInformationLength, PULONG ReturnLength);
 /* Marks an emulated process terminating: creating threads in it then fails with
    STATUS_PROCESS_IS_TERMINATING, and it is signaled once its last thread has ended. The host
    process and the system process cannot be terminated: STATUS_ACCESS_DENIED. */

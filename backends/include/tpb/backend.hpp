@@ -36,10 +36,10 @@ struct Capabilities {
   // none: host priority is not applied.
   enum class Priority { applied, arena_level, none };
   Priority priority = Priority::applied;
-  bool affinity = true;           // Launch::cpus is honoured
-  bool unpinned_window = false;   // affinity applied only after the host thread started running
-  bool per_cpu_limit = false;     // the backend itself bounds live system threads per CPU
-  bool termination = true;        // PsTerminateSystemThread unwinds and the host context survives
+  bool affinity = true;          // Launch::cpus is honoured
+  bool unpinned_window = false;  // affinity applied only after the host thread started running
+  bool per_cpu_limit = false;    // the backend itself bounds live system threads per CPU
+  bool termination = true;       // PsTerminateSystemThread unwinds and the host context survives
   bool reuses_host_threads = false;  // host tids repeat across system threads (pools)
 };
 const char* to_string(Capabilities::Priority p);

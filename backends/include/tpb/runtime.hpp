@@ -46,21 +46,54 @@ struct ThreadPlacement {
 class RuntimeOptions {
  public:
   // Backend registry name; empty: SYSTHREAD_BACKEND, else "pthread".
-  RuntimeOptions& backend(std::string name) { backend_ = std::move(name); return *this; }
-  RuntimeOptions& backend_options(BackendOptions o) { backend_options_ = o; return *this; }
-  RuntimeOptions& priority_policy(PriorityPolicy p) { priority_policy_ = p; return *this; }
-  RuntimeOptions& placement(ThreadPlacement p) { placement_ = p; return *this; }
+  RuntimeOptions& backend(std::string name) {
+    backend_ = std::move(name);
+    return *this;
+  }
+  RuntimeOptions& backend_options(BackendOptions o) {
+    backend_options_ = o;
+    return *this;
+  }
+  RuntimeOptions& priority_policy(PriorityPolicy p) {
+    priority_policy_ = p;
+    return *this;
+  }
+  RuntimeOptions& placement(ThreadPlacement p) {
+    placement_ = p;
+    return *this;
+  }
   // Live system threads per CPU (Ps/Io); 0: unlimited.
-  RuntimeOptions& per_cpu_limit(unsigned n) { per_cpu_limit_ = n; return *this; }
+  RuntimeOptions& per_cpu_limit(unsigned n) {
+    per_cpu_limit_ = n;
+    return *this;
+  }
   // Live threads per StorPort adapter; 0: the logical processor count.
-  RuntimeOptions& adapter_thread_limit(unsigned n) { adapter_thread_limit_ = n; return *this; }
-  RuntimeOptions& system_process_base_priority(KPRIORITY p) { process_base_ = p; return *this; }
-  RuntimeOptions& initial_thread_priority(KPRIORITY p) { initial_priority_ = p; return *this; }
+  RuntimeOptions& adapter_thread_limit(unsigned n) {
+    adapter_thread_limit_ = n;
+    return *this;
+  }
+  RuntimeOptions& system_process_base_priority(KPRIORITY p) {
+    process_base_ = p;
+    return *this;
+  }
+  RuntimeOptions& initial_thread_priority(KPRIORITY p) {
+    initial_priority_ = p;
+    return *this;
+  }
   // Softer misuse reports (CONTRACTS.md 6); default: SYSTHREAD_VERIFIER=1.
-  RuntimeOptions& verifier(bool on) { verifier_ = on ? 1 : 0; return *this; }
+  RuntimeOptions& verifier(bool on) {
+    verifier_ = on ? 1 : 0;
+    return *this;
+  }
   // How long destruction waits for live system threads before reporting and abandoning them.
-  RuntimeOptions& shutdown_timeout(std::chrono::milliseconds t) { shutdown_timeout_ = t; return *this; }
-  RuntimeOptions& stack_size(std::size_t bytes) { stack_size_ = bytes; return *this; }
+  RuntimeOptions& shutdown_timeout(std::chrono::milliseconds t) {
+    shutdown_timeout_ = t;
+    return *this;
+  }
+  RuntimeOptions& stack_size(std::size_t bytes) {
+    stack_size_ = bytes;
+    return *this;
+  }
 
   const std::string& backend() const { return backend_; }
   const BackendOptions& backend_options() const { return backend_options_; }
@@ -103,21 +136,21 @@ const HostSchedulingRights& host_scheduling_rights();
 
 // What a thread asked for and what the host got.
 struct HostPriorityState {
-    // applied: the host runs the thread at `requested`. nearest: best-effort policy applied the
+  // applied: the host runs the thread at `requested`. nearest: best-effort policy applied the
   // closest level the process may use. arena_level: the backend applies one level per priority
   // class. unsupported: the backend applies none. pending: not started yet.
   enum class Outcome { applied, nearest, arena_level, unsupported, pending };
-  KPRIORITY priority = 0;        // what the contract holds
-  HostPriority requested;        // host_priority_for(priority)
-  HostPriority effective;        // what was applied (== requested when applied)
+  KPRIORITY priority = 0;  // what the contract holds
+  HostPriority requested;  // host_priority_for(priority)
+  HostPriority effective;  // what was applied (== requested when applied)
   Outcome outcome = Outcome::pending;
 };
 const char* to_string(HostPriorityState::Outcome o);
 
 struct RuntimeStats {
-  std::uint64_t live_objects = 0;   // thread, process, driver, device and adapter objects
+  std::uint64_t live_objects = 0;  // thread, process, driver, device and adapter objects
   std::uint64_t open_handles = 0;
-  std::uint64_t live_threads = 0;   // started and not yet ended
+  std::uint64_t live_threads = 0;  // started and not yet ended
   std::uint64_t threads_created = 0;
 };
 

@@ -27,8 +27,8 @@ const char* to_string(Placement p);
 struct PlacementPair {
   Placement placement;
   bool available = false;
-  int cpu_a = -1;  // os_index
-  int cpu_b = -1;  // os_index
+  int cpu_a = -1;              // os_index
+  int cpu_b = -1;              // os_index
   std::string skipped_reason;  // when !available
 };
 

@@ -33,7 +33,7 @@ struct Selection {
 };
 
 struct Skipped {
-  std::string what;    // a benchmark name or a name prefix
+  std::string what;  // a benchmark name or a name prefix
   std::string reason;
 };
 
