@@ -1,5 +1,6 @@
 #include "contract/runtime_state.hpp"
 
+#include <dlfcn.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -659,10 +660,16 @@ std::vector<std::string> RuntimeState::live_thread_names() {
   std::lock_guard lock(live_mutex_);
   std::vector<std::string> names;
   for (ThreadRecord* thread : live_threads_) {
-    char line[96];
-    std::snprintf(line, sizeof line, "thread %llu (routine %p)",
-                  static_cast<unsigned long long>(thread->id),
-                  reinterpret_cast<void*>(thread->routine));
+    // Exported routines are named; static ones show as an address.
+    Dl_info info{};
+    auto* routine = reinterpret_cast<void*>(thread->routine);
+    char line[160];
+    if (dladdr(routine, &info) != 0 && info.dli_sname != nullptr)
+      std::snprintf(line, sizeof line, "thread %llu (routine %s)",
+                    static_cast<unsigned long long>(thread->id), info.dli_sname);
+    else
+      std::snprintf(line, sizeof line, "thread %llu (routine %p)",
+                    static_cast<unsigned long long>(thread->id), routine);
     names.emplace_back(line);
   }
   return names;
