@@ -80,7 +80,7 @@ void report_latency(benchmark::State& state, const Summary& s, double reference_
 
 // ---- context switches and migrations -----------------------------------------------------------
 namespace {
-int open_sw_counter(std::uint64_t config) {
+int open_sw_counter(std::uint64_t config, long tid) {
   perf_event_attr attr{};
   attr.type = PERF_TYPE_SOFTWARE;
   attr.size = sizeof attr;
@@ -88,7 +88,8 @@ int open_sw_counter(std::uint64_t config) {
   // Counting the kernel side is what makes a context switch visible; paranoid >= 2 refuses it
   // for unprivileged users, and then the getrusage fallback takes over.
   attr.exclude_hv = 1;
-  return static_cast<int>(syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC));
+  return static_cast<int>(
+      syscall(SYS_perf_event_open, &attr, static_cast<pid_t>(tid), -1, -1, PERF_FLAG_FD_CLOEXEC));
 }
 double read_counter(int fd) {
   std::uint64_t value = 0;
@@ -97,9 +98,9 @@ double read_counter(int fd) {
 }
 }  // namespace
 
-SwitchCounters::SwitchCounters() {
-  ctx_fd_ = open_sw_counter(PERF_COUNT_SW_CONTEXT_SWITCHES);
-  mig_fd_ = ctx_fd_ >= 0 ? open_sw_counter(PERF_COUNT_SW_CPU_MIGRATIONS) : -1;
+SwitchCounters::SwitchCounters(long tid) {
+  ctx_fd_ = open_sw_counter(PERF_COUNT_SW_CONTEXT_SWITCHES, tid);
+  mig_fd_ = ctx_fd_ >= 0 ? open_sw_counter(PERF_COUNT_SW_CPU_MIGRATIONS, tid) : -1;
   if (mig_fd_ < 0 && ctx_fd_ >= 0) {
     ::close(ctx_fd_);
     ctx_fd_ = -1;
@@ -293,10 +294,17 @@ bool Plan::wants_backend_reference() const {
 benchmark::internal::Benchmark* add_benchmark(Registration& reg, const std::string& name,
                                               std::function<void(benchmark::State&)> fn) {
   reg.names.push_back(name);
-  auto* b = benchmark::RegisterBenchmark(
-      name.c_str(), [fn = std::move(fn)](benchmark::State& state) { fn(state); });
+  auto* b = benchmark::RegisterBenchmark(name.c_str(),
+                                         [name, fn = std::move(fn)](benchmark::State& state) {
+                                           fn(state);
+                                           apply_targets(name, state);
+                                         });
   b->UseManualTime()->Unit(benchmark::kMicrosecond);
   return b;
+}
+
+void on_host_thread(const std::function<void()>& fn) {
+  std::thread(fn).join();
 }
 
 bool interrupted(benchmark::State& state) {

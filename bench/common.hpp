@@ -51,16 +51,17 @@ void report_latency(benchmark::State& state, const Summary& s, double reference_
 
 // ---- context switches and migrations -----------------------------------------------------------
 // Per-thread software counters: PERF_COUNT_SW_CONTEXT_SWITCHES and PERF_COUNT_SW_CPU_MIGRATIONS
-// for the thread that constructs the object; read() may be called from any thread while the
-// owner lives (perf fds are process-wide). Without perf_event_open, falls back to getrusage
-// (RUSAGE_THREAD: ru_nvcsw + ru_nivcsw, no migrations), which only the owner can read.
+// of thread `tid` (0: the calling thread); read() may be called from any thread. Without
+// perf_event_open, falls back to getrusage (RUSAGE_THREAD: ru_nvcsw + ru_nivcsw, no migrations),
+// which reads the calling thread only. Counting is not free: an open software event adds about
+// 0.4 us to every context switch here, so experiments count in batches they do not time.
 class SwitchCounters {
  public:
   struct Reading {
     double context_switches = 0;
     double migrations = 0;
   };
-  SwitchCounters();
+  explicit SwitchCounters(long tid = 0);
   ~SwitchCounters();
   SwitchCounters(const SwitchCounters&) = delete;
   SwitchCounters& operator=(const SwitchCounters&) = delete;
@@ -150,6 +151,16 @@ struct Plan {
 // Registers `fn` under `name` with manual time, and records it.
 benchmark::internal::Benchmark* add_benchmark(Registration& reg, const std::string& name,
                                               std::function<void(benchmark::State&)> fn);
+
+// Runs `fn` on a fresh host thread and waits for it. A host thread that calls the DDI gets a
+// foreign thread object in that runtime, released only when the host thread ends; running the
+// DDI side of a benchmark on a thread that ends before its Runtime is destroyed keeps that
+// object from outliving its runtime (and the benchmark thread's own state clean). `fn` may use
+// the benchmark::State: the calling thread only waits meanwhile.
+void on_host_thread(const std::function<void()>& fn);
+
+// Sets `target` and `target_met` where the issue states a target for `name` (targets.cpp).
+void apply_targets(const std::string& name, benchmark::State& state);
 
 // True (after SkipWithError("interrupted")) when the run was asked to stop.
 bool interrupted(benchmark::State& state);

@@ -14,6 +14,10 @@
 // perf_event_open software counters (getrusage RUSAGE_THREAD when perf is refused).
 #include <fmt/format.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
 #include <systhread/wdm.h>
 #include <tpb/topology.hpp>
 
@@ -30,6 +34,7 @@ namespace {
 
 constexpr int kStartTimeoutMs = 5000;
 constexpr int kBatchTimeoutMs = 10000;
+constexpr int kSamplesPerBatch = 16;
 
 struct Pair {
   std::string placement;
@@ -121,9 +126,40 @@ PingPong::Options pingpong_options(const Pair& pair, std::int64_t delay) {
   o.cpu[0] = pair.a;
   o.cpu[1] = pair.b;
   o.round_trips_per_sample = 1;
-  o.samples_per_batch = 16;
+  o.samples_per_batch = kSamplesPerBatch;
   o.delay_ns = delay;
   return o;
+}
+
+// The external anchor: `perf bench sched pipe -T` on one CPU, run once per process. perf writes
+// and reads one int each way between two threads and reports the mean round trip per op. One
+// short run is at the mercy of whatever else wakes on that CPU: take the median of five.
+double perf_pipe_round_trip_ns(int cpu) {
+  static const double value = [cpu] {
+    const std::string command =
+        fmt::format("taskset -c {} perf bench sched pipe -T -l 10000 2>/dev/null", cpu);
+    std::vector<double> runs;
+    for (int i = 0; i < 5; ++i) {
+      FILE* out = popen(command.c_str(), "r");
+      if (out == nullptr) break;
+      double usecs = 0;
+      char line[256];
+      while (std::fgets(line, sizeof line, out) != nullptr)
+        if (std::strstr(line, "usecs/op") != nullptr) usecs = std::strtod(line, nullptr);
+      pclose(out);
+      if (usecs <= 0) break;
+      runs.push_back(usecs * 1000);
+    }
+    const double median = runs.size() == 5 ? summarize(runs).p50 : 0;
+    context_set("perf_bench_sched_pipe",
+                {{"command", command},
+                 {"runs_round_trip_ns", runs},
+                 {"round_trip_ns", median},
+                 {"note", median > 0 ? "median of 5 runs; each a mean round trip per op"
+                                     : "perf unavailable or refused: no anchor"}});
+    return median;
+  }();
+  return value;
 }
 
 // The measured loop, shared by references and backends. Returns the median one-way latency.
@@ -133,32 +169,44 @@ double measure(benchmark::State& state, PingPong& pp, double reference_median_ns
     return 0;
   }
   std::vector<double> samples;
-  double ctx = 0, mig = 0;
   for (auto _ : state) {
     if (interrupted(state)) break;
     PingPong::Batch batch;
     if (!pp.run_batch(batch, kBatchTimeoutMs) ||
-        batch.one_way_ns.size() != static_cast<std::size_t>(16)) {
+        batch.one_way_ns.size() != static_cast<std::size_t>(kSamplesPerBatch)) {
       state.SkipWithError("ping-pong stalled: a side stopped answering");
       break;
     }
     samples.insert(samples.end(), batch.one_way_ns.begin(), batch.one_way_ns.end());
-    ctx += batch.context_switches;
-    mig += batch.migrations;
     state.SetIterationTime(batch.elapsed_ns * 1e-9);
   }
   if (samples.empty()) return 0;
   const Summary s = summarize(samples);
   report_latency(state, s, reference_median_ns > 0 ? reference_median_ns : s.p50);
-  // A sample is a round trip: two one-way operations.
-  const double ops = 2.0 * static_cast<double>(samples.size());
-  state.counters["ctx_switches_per_op"] = ctx / ops;
-  state.counters["migrations_per_op"] = pp.perf_counters() ? mig / ops : -1;
+  // Counted in one extra batch outside the samples: open counters slow every switch.
+  PingPong::Batch counted;
+  if (!state.error_occurred() && pp.run_batch(counted, kBatchTimeoutMs, true) &&
+      !counted.one_way_ns.empty()) {
+    // A sample is a round trip: two one-way operations.
+    const double ops = 2.0 * static_cast<double>(counted.one_way_ns.size());
+    state.counters["ctx_switches_per_op"] = counted.context_switches / ops;
+    state.counters["migrations_per_op"] = counted.migrations < 0 ? -1 : counted.migrations / ops;
+  }
   state.counters["round_trip_p50_ns"] = 2 * s.p50;
+  state.counters["round_trip_mean_ns"] = 2 * s.mean;
   state.counters["perf_events"] = pp.perf_counters() ? 1 : 0;
   state.counters["placement_held"] = pp.placement_held() ? 1 : 0;
   if (!pp.placement_held()) state.SetLabel("a thread ran off its CPU: placement not honoured");
   return s.p50;
+}
+
+// Pipe on one CPU is what perf measures: show the ratio of mean round trips.
+void add_perf_anchor(benchmark::State& state, Mechanism m, const Pair& pair) {
+  if (m != Mechanism::pipe || pair.a != pair.b || state.error_occurred()) return;
+  const auto it = state.counters.find("round_trip_mean_ns");
+  if (it == state.counters.end()) return;
+  const double perf = perf_pipe_round_trip_ns(pair.a);
+  if (perf > 0) state.counters["vs_perf"] = it->second.value / perf;
 }
 
 std::vector<double> raw_samples(Mechanism m, const Pair& pair, int count) {
@@ -186,6 +234,7 @@ void run_reference(benchmark::State& state, Mechanism m, const Pair& pair) {
     RawSides sides(pp, pair);
     median = measure(state, pp, 0);
   }
+  add_perf_anchor(state, m, pair);
   if (median > 0) store_reference_median(reference_key(m, pair), median);
 }
 
@@ -201,15 +250,18 @@ void run_backend(benchmark::State& state, const BackendConfig& config, Mechanism
   const std::int64_t delay = slowdown_ns(key, calibrate);
 
   Runtime runtime(config.runtime_options());
-  RuntimeScope scope(runtime);
-  auto channel = make_channel(m);
-  PingPong pp(*channel, pingpong_options(pair, delay));
-  SystemSides sides(pp, pair);
-  if (!sides.error().empty()) {
-    state.SkipWithError(sides.error().c_str());
-    return;
-  }
-  measure(state, pp, ref_median);
+  on_host_thread([&] {
+    RuntimeScope scope(runtime);
+    auto channel = make_channel(m);
+    PingPong pp(*channel, pingpong_options(pair, delay));
+    SystemSides sides(pp, pair);
+    if (!sides.error().empty()) {
+      state.SkipWithError(sides.error().c_str());
+      return;
+    }
+    measure(state, pp, ref_median);
+  });
+  add_perf_anchor(state, m, pair);
   if (delay > 0) state.counters["injected_ns"] = static_cast<double>(delay);
 }
 

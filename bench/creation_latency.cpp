@@ -316,14 +316,14 @@ void run_contract(benchmark::State& state, const ContractCase& cc) {
         reference_median(futex_wake_key(a, b), [=] { return futex_wake_samples(a, b, calib); });
   }
 
-  std::optional<PinGuard> pin;
-  if (cc.where.creator >= 0) pin.emplace(cc.where.creator);
   std::vector<double> samples, calls;
   double retries = 0;
-  {
-    RuntimeOptions options = cc.config.runtime_options();
-    options.placement(runtime_placement(cc.where)).initial_thread_priority(cc.priority);
-    Runtime runtime(options);
+  RuntimeOptions options = cc.config.runtime_options();
+  options.placement(runtime_placement(cc.where)).initial_thread_priority(cc.priority);
+  Runtime runtime(options);
+  on_host_thread([&] {
+    std::optional<PinGuard> pin;
+    if (cc.where.creator >= 0) pin.emplace(cc.where.creator);
     RuntimeScope scope(runtime);
     DdiOwner owner(cc.ddi);
     if (!NT_SUCCESS(owner.status())) {
@@ -367,8 +367,7 @@ void run_contract(benchmark::State& state, const ContractCase& cc) {
       calls.push_back(static_cast<double>(t_call - t0));
       state.SetIterationTime(sample * 1e-9);
     }
-  }
-  pin.reset();
+  });
   finish_rt_case(state, cc.priority);
   if (samples.empty()) return;
   const Summary s = summarize(samples);
@@ -415,10 +414,10 @@ void run_contract_burst(benchmark::State& state, const BackendConfig& config, in
   const std::int64_t delay = slowdown_ns(key, calibrate);
   std::vector<double> samples;
   double retries = 0;
-  {
-    RuntimeOptions options = config.runtime_options();
-    options.placement(ThreadPlacement::spread());
-    Runtime runtime(options);
+  RuntimeOptions options = config.runtime_options();
+  options.placement(ThreadPlacement::spread());
+  Runtime runtime(options);
+  on_host_thread([&] {
     RuntimeScope scope(runtime);
     std::vector<Probe> probes(static_cast<std::size_t>(n));
     std::vector<HANDLE> handles(static_cast<std::size_t>(n));
@@ -456,7 +455,7 @@ void run_contract_burst(benchmark::State& state, const BackendConfig& config, in
       samples.push_back(static_cast<double>(t1 - t0) / n);
       state.SetIterationTime(static_cast<double>(t1 - t0) * 1e-9);
     }
-  }
+  });
   if (samples.empty()) return;
   const Summary s = summarize(samples);
   report_latency(state, s, ref_median);

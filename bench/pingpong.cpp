@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 
 #include <systhread/wdm.h>
 
@@ -206,6 +207,7 @@ void PingPong::check_cpu(int side) {
 }
 
 void PingPong::body(int side) {
+  tid_[side].store(gettid_now());
   check_cpu(side);
   if (side == 0)
     initiator();
@@ -215,31 +217,27 @@ void PingPong::body(int side) {
 }
 
 void PingPong::responder() {
-  SwitchCounters counters;
-  if (!counters.perf()) perf_.store(false);
-  responder_counters_.store(&counters);
   sem_post(&ready_);
   while (channel_.wait(1, stop_)) {
     if (stop_.load(std::memory_order_relaxed)) break;
     spin_for_ns(options_.delay_ns);
     channel_.signal(0);
   }
-  responder_counters_.store(nullptr);
 }
 
 void PingPong::initiator() {
-  SwitchCounters counters;
-  if (!counters.perf()) perf_.store(false);
   sem_post(&ready_);
   const int rounds = options_.round_trips_per_sample;
   for (;;) {
     sem_wait(&go_);
     if (quit_cmd_.load()) break;
     Batch& batch = *batch_;
-    const SwitchCounters::Reading mine0 = counters.read();
-    const SwitchCounters* peer = responder_counters_.load();
-    SwitchCounters::Reading peer0;
-    if (peer != nullptr && counters.perf()) peer0 = peer->read();
+    std::optional<SwitchCounters> self;
+    SwitchCounters::Reading before;
+    if (count_self_) {
+      self.emplace();
+      before = self->read();
+    }
     bool ok = true;
     for (int s = 0; s < options_.samples_per_batch && ok; ++s) {
       const std::int64_t t0 = now_ns();
@@ -253,19 +251,11 @@ void PingPong::initiator() {
       batch.one_way_ns.push_back(static_cast<double>(t1 - t0) / (2.0 * rounds));
       batch.elapsed_ns += static_cast<double>(t1 - t0);
     }
-    const SwitchCounters::Reading mine1 = counters.read();
-    double ctx = mine1.context_switches - mine0.context_switches;
-    double mig = mine1.migrations - mine0.migrations;
-    if (peer != nullptr && counters.perf()) {
-      const SwitchCounters::Reading peer1 = peer->read();
-      ctx += peer1.context_switches - peer0.context_switches;
-      mig += peer1.migrations - peer0.migrations;
-    } else {
+    if (self) {
       // getrusage sees only the calling thread; the exchange is symmetric.
-      ctx *= 2;
+      batch.context_switches = 2 * (self->read().context_switches - before.context_switches);
+      batch.migrations = -1;
     }
-    batch.context_switches = ctx;
-    batch.migrations = mig;
     sem_post(&done_);
     if (!ok) break;
   }
@@ -278,12 +268,36 @@ bool PingPong::wait_ready(int timeout_ms) {
   return timed_sem_wait(&ready_, timeout_ms) && timed_sem_wait(&ready_, timeout_ms);
 }
 
-bool PingPong::run_batch(Batch& out, int timeout_ms) {
+bool PingPong::run_batch(Batch& out, int timeout_ms, bool count) {
   out = Batch{};
   out.one_way_ns.reserve(static_cast<std::size_t>(options_.samples_per_batch));
   batch_ = &out;
+  // Both sides are blocked between batches, so readings taken here bracket exactly this batch.
+  std::optional<SwitchCounters> side0, side1;
+  SwitchCounters::Reading r0, r1;
+  count_self_ = false;
+  if (count) {
+    side0.emplace(tid_[0].load());
+    side1.emplace(tid_[1].load());
+    if (side0->perf() && side1->perf()) {
+      r0 = side0->read();
+      r1 = side1->read();
+    } else {
+      perf_.store(false);
+      side0.reset();
+      side1.reset();
+      count_self_ = true;
+    }
+  }
   sem_post(&go_);
-  return timed_sem_wait(&done_, timeout_ms);
+  const bool ok = timed_sem_wait(&done_, timeout_ms);
+  if (ok && side0) {
+    const SwitchCounters::Reading e0 = side0->read(), e1 = side1->read();
+    out.context_switches =
+        e0.context_switches - r0.context_switches + e1.context_switches - r1.context_switches;
+    out.migrations = e0.migrations - r0.migrations + e1.migrations - r1.migrations;
+  }
+  return ok;
 }
 
 void PingPong::stop() {

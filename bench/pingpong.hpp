@@ -60,7 +60,9 @@ class PingPong {
   // Controlling thread: waits until both sides are in body(); false after `timeout_ms`.
   bool wait_ready(int timeout_ms);
   // Runs one batch; false when side 0 did not finish within `timeout_ms` (the run is then broken).
-  bool run_batch(Batch& out, int timeout_ms);
+  // A counting batch also counts both sides' context switches and migrations; its times carry the
+  // counters' own cost, so callers keep it out of their samples.
+  bool run_batch(Batch& out, int timeout_ms, bool count = false);
   // Ends both bodies (idempotent).
   void stop();
 
@@ -80,7 +82,8 @@ class PingPong {
   std::atomic<bool> stop_{false};
   std::atomic<bool> perf_{true};
   std::atomic<bool> placement_ok_{true};
-  std::atomic<const SwitchCounters*> responder_counters_{nullptr};
+  std::atomic<long> tid_[2]{0, 0};
+  bool count_self_ = false;  // getrusage fallback: the initiator counts itself
   bool stopped_ = false;
   Batch* batch_ = nullptr;
 };

@@ -199,9 +199,6 @@ void run_inversion(benchmark::State& state, const BackendConfig& config, Protoco
   }
   const std::vector<int> cpus = allowed_cpus();
   const int cpu = cpus.back();
-  // The controlling thread and the watchdog stay off the experiment's CPU when there is another.
-  std::optional<PinGuard> pin;
-  if (cpus.size() > 1) pin.emplace(std::vector<int>(cpus.begin(), cpus.end() - 1));
 
   Group g;
   g.params = params;
@@ -223,95 +220,102 @@ void run_inversion(benchmark::State& state, const BackendConfig& config, Protoco
     RuntimeOptions options = config.runtime_options();
     options.placement(ThreadPlacement::on_cpu(cpu));
     Runtime runtime(options);
-    RuntimeScope scope(runtime);
-    RoleContext contexts[kRoles];
-    HANDLE handles[kRoles]{};
-    int created = 0;
-    for (; created < kRoles; ++created) {
-      contexts[created] = {&g, static_cast<Role>(created)};
-      const NTSTATUS st = PsCreateSystemThread(&handles[created], THREAD_ALL_ACCESS, nullptr,
-                                               nullptr, nullptr, &role_routine, &contexts[created]);
-      if (!NT_SUCCESS(st)) {
-        error = fmt::format("PsCreateSystemThread ({}) returned 0x{:08X}", kRoleName[created],
-                            static_cast<unsigned>(st));
-        break;
-      }
-    }
-    int ready = 0;
-    while (error.empty() && ready < created && timed_wait(&g.ready, 5'000'000'000)) ++ready;
-    if (error.empty() && ready < created) error = "the group did not start within 5 s";
-
-    if (error.empty()) {
-      std::string seen;
-      bool one_cpu = true;
-      for (int r = 0; r < kRoles; ++r) {
-        const HostPriority want = host_priority_for(kRolePriority[r]);
-        if (g.policy[r] != SCHED_FIFO || g.host_priority[r] != want.rt_priority)
-          priorities_applied = false;
-        if (g.cpu[r] != cpu) one_cpu = false;
-        seen +=
-            fmt::format("{}{} {}:{} on CPU {}", r == 0 ? "" : ", ", kRoleName[r],
-                        g.policy[r] == SCHED_FIFO ? "fifo" : "other", g.host_priority[r], g.cpu[r]);
-      }
-      const Capabilities caps = runtime.capabilities();
-      if (!priorities_applied || !one_cpu) {
-        const HostPriorityState hs = runtime.host_priority(g.thread[kHigh]);
-        label = fmt::format(
-            "{}{}(backend capabilities: priority {}, affinity {}; runtime says high {} -> {}; "
-            "threads saw {}): the verdict shows the backend, not the protocol",
-            priorities_applied ? "" : "host priorities not applied ",
-            one_cpu ? "" : fmt::format("not all on CPU {} ", cpu), tpb::to_string(caps.priority),
-            caps.affinity, tpb::to_string(hs.outcome), tpb::to_string(hs.effective), seen);
-        priorities_applied = priorities_applied && one_cpu;
-      }
-    }
-
-    const std::int64_t run_ns = params.critical_ns + params.spin_ns;
-    const std::int64_t budget = 4 * run_ns + 250'000'000;
-    const std::int64_t breathe = run_ns / 4 + 1'000'000;
-    if (error.empty()) {
-      for (auto _ : state) {
-        if (interrupted(state)) break;
-        g.acquired_ns = g.release_ns = 0;
-        watchdog.kick(std::chrono::nanoseconds(budget));
-        sem_post(&g.go[kController]);
-        const bool finished = timed_wait(&g.run_done, budget + 1'000'000'000);
-        watchdog.disarm();
-        if (!finished || watchdog.fired() || g.aborted_spin) {
-          error = "watchdog: a run overran its bound; the group was aborted and demoted";
+    on_host_thread([&] {
+      // The controlling thread and the watchdog stay off the experiment's CPU when there is
+      // another.
+      std::optional<PinGuard> pin;
+      if (cpus.size() > 1) pin.emplace(std::vector<int>(cpus.begin(), cpus.end() - 1));
+      RuntimeScope scope(runtime);
+      RoleContext contexts[kRoles];
+      HANDLE handles[kRoles]{};
+      int created = 0;
+      for (; created < kRoles; ++created) {
+        contexts[created] = {&g, static_cast<Role>(created)};
+        const NTSTATUS st =
+            PsCreateSystemThread(&handles[created], THREAD_ALL_ACCESS, nullptr, nullptr, nullptr,
+                                 &role_routine, &contexts[created]);
+        if (!NT_SUCCESS(st)) {
+          error = fmt::format("PsCreateSystemThread ({}) returned 0x{:08X}", kRoleName[created],
+                              static_cast<unsigned>(st));
           break;
         }
-        if (g.lock_error != 0) {
-          error =
-              fmt::format("low could not take the {} mutex: {}{}", to_string(protocol),
-                          std::strerror(g.lock_error),
-                          priorities_applied ? "" : " (it does not run SCHED_FIFO: " + label + ")");
-          break;
-        }
-        const auto wait = static_cast<double>(g.acquired_ns - g.release_ns);
-        waits.push_back(wait);
-        state.SetIterationTime(wait * 1e-9);
-        if (wait > static_cast<double>(run_ns + 10'000'000)) {
-          ++disturbed;
-        } else if (wait <= static_cast<double>(params.critical_ns) * 1.5) {
-          ++bounded;
-        } else if (wait >= static_cast<double>(params.spin_ns) * 0.9) {
-          ++unbounded;
-        }
-        // Let the CPU idle: RT throttling would otherwise land in the next run.
-        sleep_ns(breathe);
       }
-    }
-    // Every exit path ends here: release the group and wait for it.
-    g.quit.store(true);
-    for (auto& s : g.go) sem_post(&s);
-    LARGE_INTEGER timeout;
-    timeout.QuadPart = -50'000'000;
-    for (int r = 0; r < created; ++r) {
-      if (ZwWaitForSingleObject(handles[r], FALSE, &timeout) == STATUS_TIMEOUT && error.empty())
-        error = fmt::format("the {} thread did not end within 5 s", kRoleName[r]);
-      ZwClose(handles[r]);
-    }
+      int ready = 0;
+      while (error.empty() && ready < created && timed_wait(&g.ready, 5'000'000'000)) ++ready;
+      if (error.empty() && ready < created) error = "the group did not start within 5 s";
+
+      if (error.empty()) {
+        std::string seen;
+        bool one_cpu = true;
+        for (int r = 0; r < kRoles; ++r) {
+          const HostPriority want = host_priority_for(kRolePriority[r]);
+          if (g.policy[r] != SCHED_FIFO || g.host_priority[r] != want.rt_priority)
+            priorities_applied = false;
+          if (g.cpu[r] != cpu) one_cpu = false;
+          seen += fmt::format("{}{} {}:{} on CPU {}", r == 0 ? "" : ", ", kRoleName[r],
+                              g.policy[r] == SCHED_FIFO ? "fifo" : "other", g.host_priority[r],
+                              g.cpu[r]);
+        }
+        const Capabilities caps = runtime.capabilities();
+        if (!priorities_applied || !one_cpu) {
+          const HostPriorityState hs = runtime.host_priority(g.thread[kHigh]);
+          label = fmt::format(
+              "{}{}(backend capabilities: priority {}, affinity {}; runtime says high {} -> {}; "
+              "threads saw {}): the verdict shows the backend, not the protocol",
+              priorities_applied ? "" : "host priorities not applied ",
+              one_cpu ? "" : fmt::format("not all on CPU {} ", cpu), tpb::to_string(caps.priority),
+              caps.affinity, tpb::to_string(hs.outcome), tpb::to_string(hs.effective), seen);
+          priorities_applied = priorities_applied && one_cpu;
+        }
+      }
+
+      const std::int64_t run_ns = params.critical_ns + params.spin_ns;
+      const std::int64_t budget = 4 * run_ns + 250'000'000;
+      const std::int64_t breathe = run_ns / 4 + 1'000'000;
+      if (error.empty()) {
+        for (auto _ : state) {
+          if (interrupted(state)) break;
+          g.acquired_ns = g.release_ns = 0;
+          watchdog.kick(std::chrono::nanoseconds(budget));
+          sem_post(&g.go[kController]);
+          const bool finished = timed_wait(&g.run_done, budget + 1'000'000'000);
+          watchdog.disarm();
+          if (!finished || watchdog.fired() || g.aborted_spin) {
+            error = "watchdog: a run overran its bound; the group was aborted and demoted";
+            break;
+          }
+          if (g.lock_error != 0) {
+            error = fmt::format(
+                "low could not take the {} mutex: {}{}", to_string(protocol),
+                std::strerror(g.lock_error),
+                priorities_applied ? "" : " (it does not run SCHED_FIFO: " + label + ")");
+            break;
+          }
+          const auto wait = static_cast<double>(g.acquired_ns - g.release_ns);
+          waits.push_back(wait);
+          state.SetIterationTime(wait * 1e-9);
+          if (wait > static_cast<double>(run_ns + 10'000'000)) {
+            ++disturbed;
+          } else if (wait <= static_cast<double>(params.critical_ns) * 1.5) {
+            ++bounded;
+          } else if (wait >= static_cast<double>(params.spin_ns) * 0.9) {
+            ++unbounded;
+          }
+          // Let the CPU idle: RT throttling would otherwise land in the next run.
+          sleep_ns(breathe);
+        }
+      }
+      // Every exit path ends here: release the group and wait for it.
+      g.quit.store(true);
+      for (auto& s : g.go) sem_post(&s);
+      LARGE_INTEGER timeout;
+      timeout.QuadPart = -50'000'000;
+      for (int r = 0; r < created; ++r) {
+        if (ZwWaitForSingleObject(handles[r], FALSE, &timeout) == STATUS_TIMEOUT && error.empty())
+          error = fmt::format("the {} thread did not end within 5 s", kRoleName[r]);
+        ZwClose(handles[r]);
+      }
+    });
   }
   const auto left = demote_leftover_rt_threads();
   if (!left.empty() && error.empty())
