@@ -105,15 +105,10 @@ class PoolBackend final : public ThreadBackend {
 
     w->trampoline = launch.trampoline;
     w->argument = launch.argument;
-    // Skip what the worker already is: its own priority and its own CPU cost no syscall.
+    // Skip what the worker already is: its own priority costs no syscall, nor does its own CPU.
     w->apply_priority = launch.apply_priority && !(launch.priority == kOwnPriority);
     w->priority = launch.priority;
-    w->pin = !launch.cpus.empty() && !(launch.cpus.size() == 1 && launch.cpus[0] == w->cpu);
-    if (w->pin) {
-      CPU_ZERO_S(w->cpus.size(), w->cpus.get());
-      for (int cpu : launch.cpus)
-        if (cpu >= 0) CPU_SET_S(cpu, w->cpus.size(), w->cpus.get());
-    }
+    w->pin = fill_cpus(*w, launch.cpus);
     std::size_t n = launch.name.copy(w->name, sizeof w->name - 1);
     w->name[n] = '\0';
 
@@ -167,6 +162,19 @@ class PoolBackend final : public ThreadBackend {
     };
     if (!known(cpu)) cpu = sched_getcpu();
     return known(cpu) ? static_cast<std::size_t>(group_of_cpu_[cpu]) : 0;
+  }
+
+  // The worker's CPUs for this system thread: Launch::cpus, or when empty the creator's, which
+  // only the creator can read. False when that is just the worker's own CPU (no syscall needed).
+  static bool fill_cpus(Worker& w, const std::vector<int>& cpus) {
+    if (cpus.empty()) {
+      if (sched_getaffinity(0, w.cpus.size(), w.cpus.get()) != 0) return false;
+    } else {
+      CPU_ZERO_S(w.cpus.size(), w.cpus.get());
+      for (int cpu : cpus)
+        if (cpu >= 0) CPU_SET_S(cpu, w.cpus.size(), w.cpus.get());
+    }
+    return !CPU_EQUAL_S(w.cpus.size(), w.cpus.get(), w.own_cpu.get());
   }
 
   // Awake workers first (no futex wake needed), lowest index first so the same few stay warm.

@@ -10,10 +10,12 @@
 //   takes no lock and allocates nothing.
 // - No idle worker in that group: LaunchStatus::no_resources, nothing changed, the trampoline
 //   never runs. So live system threads per CPU group never exceed `pool_capacity_per_cpu`.
-// - While a worker runs a system thread it runs on `Launch::cpus` (empty: its own CPU), at
-//   `Launch::priority` when `apply_priority`, under `Launch::name`. Before it takes the next one it
-//   goes back to its own CPU, SCHED_OTHER nice 0 and its own name, unconditionally: the runtime
-//   may have changed the worker's priority or affinity by tid while the system thread ran.
+// - While a worker runs a system thread it runs on `Launch::cpus` (empty: the creator's CPUs, read
+//   in launch() with one sched_getaffinity; a creator pinned to the worker's own CPU costs the
+//   worker no syscall), at `Launch::priority` when `apply_priority`, under `Launch::name`. Before
+//   it takes the next one it goes back to its own CPU, SCHED_OTHER nice 0 and its own name,
+//   unconditionally: the runtime may have changed the worker's priority or affinity by tid while
+//   the system thread ran.
 // - Wake strategies (BackendOptions::pool_wake): `park`, the idle worker sleeps on a futex word at
 //   once; `spin`, it polls its word for `pool_spin` first, then parks. A worker spins only after
 //   restoring its own SCHED_OTHER priority, and never longer than `pool_spin`: a SCHED_FIFO

@@ -7,8 +7,10 @@
 
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include "backend_test_support.hpp"
+#include "contract/host_sched.hpp"
 
 namespace tpb::test {
 namespace {
@@ -71,6 +73,24 @@ TEST_P(BackendTest, HonoursAffinity) {
     EXPECT_EQ(seen.cpu, cpu.os_index);
     EXPECT_EQ(seen.affinity, std::vector<int>{cpu.os_index});
   }
+}
+
+// Empty Launch::cpus: the system thread runs on its creator's CPUs.
+TEST_P(BackendTest, EmptyCpusInheritTheCreatorsCpus) {
+  if (!backend_->capabilities().affinity) GTEST_SKIP() << "affinity is not a capability";
+  for (const LogicalCpu& cpu : Topology::host().cpus()) {
+    Seen seen;
+    std::thread creator([&] {
+      ASSERT_EQ(set_thread_affinity(0, {cpu.os_index}), 0);
+      seen = run_and_observe(*backend_);
+    });
+    creator.join();
+    EXPECT_EQ(seen.affinity, std::vector<int>{cpu.os_index});
+  }
+  // And an unpinned creator gets an unpinned thread.
+  std::vector<int> mine;
+  ASSERT_EQ(get_thread_affinity(0, mine), 0);
+  EXPECT_EQ(run_and_observe(*backend_).affinity, mine);
 }
 
 // A SCHED_OTHER priority (a nice value anyone may raise to) is applied, or its class level is.

@@ -56,7 +56,7 @@ TEST_P(PoolTest, PastCapacityReturnsNoResourcesAndLeaksNothing) {
   EXPECT_EQ(done.value(), 4);
 }
 
-// home_cpu picks the worker group; a worker with no Launch::cpus runs on its own CPU.
+// home_cpu picks the worker group, and its capacity is that group's alone.
 TEST_P(PoolTest, HomeCpuPicksTheWorkerGroup) {
   const auto& cpus = Topology::host().cpus();
   if (cpus.size() < 2) GTEST_SKIP() << "needs two CPUs";
@@ -79,7 +79,9 @@ TEST_P(PoolTest, HomeCpuPicksTheWorkerGroup) {
             &done};
   Launch launch_a = launch_of(job_a), launch_b = launch_of(job_b);
   launch_a.home_cpu = a;
+  launch_a.cpus = {a};
   launch_b.home_cpu = b;
+  launch_b.cpus = {b};
   ASSERT_EQ(pool->launch(launch_a), LaunchStatus::ok);
   ASSERT_EQ(pool->launch(launch_b), LaunchStatus::ok);
   ASSERT_TRUE(started.wait_for(2));
@@ -141,9 +143,11 @@ TEST_P(PoolTest, WorkerIsRestoredAfterASystemThreadChangedIt) {
   EXPECT_EQ(first.priority, launch.priority) << to_string(first.priority);
   EXPECT_EQ(first.affinity, all);
 
+  // Asks for nothing the worker does not already have, so what it sees is what restoring left.
   Job plain{[&] { second = observe_self(); }, &done};
   Launch untouched = launch_of(plain);
   untouched.apply_priority = false;
+  untouched.cpus = {own};
   ASSERT_EQ(launch_when_free(*pool, untouched), LaunchStatus::ok);
   ASSERT_TRUE(done.wait_for(2));
   EXPECT_EQ(second.tid, first.tid);
