@@ -4,10 +4,9 @@
 #include <sched.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
+#include <string>
 #include <system_error>
 
 #include <tpb/topology.hpp>
@@ -98,7 +97,7 @@ class PoolBackend final : public ThreadBackend {
 
   LaunchStatus launch(const Launch& launch) override {
     if (launch.trampoline == nullptr) return LaunchStatus::invalid;
-    if (launch.stack_size > stack_size_) return LaunchStatus::no_resources;
+    if (launch.stack_size > stack_size_ || groups_ == 0) return LaunchStatus::no_resources;
     bool was_asleep = false;
     Worker* w = claim(group_for(launch.home_cpu), was_asleep);
     if (w == nullptr) return LaunchStatus::no_resources;
@@ -130,7 +129,8 @@ class PoolBackend final : public ThreadBackend {
     w.pool = this;
     w.cpu = cpu;
     CPU_SET_S(cpu, w.own_cpu.size(), w.own_cpu.get());
-    std::snprintf(w.own_name, sizeof w.own_name, "tpb-pool%d.%u", cpu, index);
+    const std::string own_name = "tpb-pool" + std::to_string(cpu) + "." + std::to_string(index);
+    own_name.copy(w.own_name, sizeof w.own_name - 1);  // the kernel keeps 15 characters
 
     pthread_attr_t attr;
     if (int rc = pthread_attr_init(&attr); rc != 0)

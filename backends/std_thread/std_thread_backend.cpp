@@ -49,8 +49,12 @@ class StdThreadBackend final : public ThreadBackend {
     if (launch.trampoline == nullptr) return LaunchStatus::invalid;
     if (launch.stack_size > stack_size_) return LaunchStatus::no_resources;
     try {
-      Start start{launch.trampoline,     launch.argument, launch.cpus,
-                  launch.apply_priority, launch.priority, {}};
+      Start start{.trampoline = launch.trampoline,
+                  .argument = launch.argument,
+                  .cpus = launch.cpus,
+                  .apply_priority = launch.apply_priority,
+                  .priority = launch.priority,
+                  .name = {}};
       launch.name.copy(start.name, sizeof start.name - 1);
       std::thread(std::move(start)).detach();
     } catch (const std::system_error&) {

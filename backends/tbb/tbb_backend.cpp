@@ -129,6 +129,8 @@ class TbbBackend final : public ThreadBackend {
     try {
       a.arena.enqueue([&a, trampoline = launch.trampoline, argument = launch.argument] {
         trampoline(argument);
+        // The runtime may have moved this worker by tid while the system thread ran
+        // (KeSetPriorityThread, affinity calls); the next task must not inherit that.
         apply_host_priority(0, a.priority);
         set_thread_affinity(0, a.node.cpus);
         a.node.live.fetch_sub(1, std::memory_order_release);
