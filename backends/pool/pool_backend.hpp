@@ -24,6 +24,10 @@
 //   worker outlives every system thread it runs and host tids repeat.
 //
 // Limits
+// - A worker is free again only after its trampoline has returned and it has restored itself (a
+//   few syscalls, microseconds). A system thread's end is visible to waiters from inside the
+//   trampoline, so a launch right after joining the last thread a full group had may still get
+//   no_resources; callers that need the slot back retry briefly.
 // - Workers have the default pthread stack size; a launch asking for a larger stack gets
 //   no_resources.
 // - A worker that cannot restore its own priority or affinity (lowering nice back to 0 needs
