@@ -36,15 +36,10 @@ std::vector<BackendParam> all_backend_params() {
   return out;
 }
 
-std::string param_label(const testing::TestParamInfo<BackendParam>& info) {
-  std::string s = info.param.label;
-  for (char& c : s)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return s;
-}
-
-INSTANTIATE_TEST_SUITE_P(Backends, Conformance, testing::ValuesIn(all_backend_params()),
-                         param_label);
+// Default (index) names: CTest's gtest_discover_tests then names each case by the parameter's
+// printed label ("Backends/Conformance.Test/pool_wake_spin"); a custom name generator would leave
+// "# GetParam() = ..." in every CTest name.
+INSTANTIATE_TEST_SUITE_P(Backends, Conformance, testing::ValuesIn(all_backend_params()));
 
 void Conformance::SetUp() {
   // Pool and TBB workers are alive in the test process: death tests re-execute the binary.
@@ -197,6 +192,13 @@ void run_bounded(const char* what, std::function<void()> fn, int ms) {
     std::abort();
   }
   helper.join();
+}
+
+void unload_bounded(tpb::Runtime& rt, PDRIVER_OBJECT driver) {
+  run_bounded("SysThreadUnloadDriver", [&rt, driver] {
+    tpb::RuntimeScope scope(rt);  // the helper thread acts on the test's runtime
+    EXPECT_EQ(SysThreadUnloadDriver(driver), STATUS_SUCCESS);
+  });
 }
 
 StderrCapture::StderrCapture() {

@@ -42,7 +42,10 @@ struct BackendParam {
   tpb::Capabilities caps;
 };
 std::vector<BackendParam> all_backend_params();
-std::string param_label(const testing::TestParamInfo<BackendParam>& info);
+// gtest prints the parameter by its label (not as raw bytes).
+inline void PrintTo(const BackendParam& p, std::ostream* os) {
+  *os << p.label;
+}
 
 class Conformance : public testing::TestWithParam<BackendParam> {
  protected:
@@ -133,6 +136,8 @@ void expect_host_priority(const tpb::Runtime& runtime, PKTHREAD thread, KPRIORIT
 // Runs fn on a helper thread; if it does not return within `ms`, the test fails and the process
 // aborts (a hang must never become a silent CTest timeout).
 void run_bounded(const char* what, std::function<void()> fn, int ms = kWaitMs);
+// SysThreadUnloadDriver(driver) == STATUS_SUCCESS within kWaitMs, called in `rt`.
+void unload_bounded(tpb::Runtime& rt, PDRIVER_OBJECT driver);
 
 // Redirects fd 2 into a temporary file while alive; text() returns what was written.
 class StderrCapture {
@@ -157,6 +162,12 @@ struct Counters {
   static Counters of(const tpb::Runtime& rt) {
     auto s = rt.stats();
     return {s.live_objects, s.open_handles};
+  }
+  // The counters before a test's actions. The runtime keeps a thread object for each host thread
+  // that calls the DDI (made on its first call): one DDI call first, so that object is counted.
+  static Counters baseline(const tpb::Runtime& rt) {
+    (void)PsGetCurrentThread();
+    return of(rt);
   }
   friend bool operator==(const Counters&, const Counters&) = default;
 };

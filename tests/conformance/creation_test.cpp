@@ -139,7 +139,7 @@ TEST_P(Conformance, ClientIdMatchesIdsInsideTheRoutine) {
 TEST_P(Conformance, InvalidObjectAttributesAreRejected) {
   tpb::Runtime rt(options());
   tpb::RuntimeScope scope(rt);
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   const auto created_before = rt.stats().threads_created;
   std::atomic<int> runs{0};
   for (ULONG bad :
@@ -182,7 +182,7 @@ TEST_P(Conformance, ValidObjectAttributeBitsAreAccepted) {
 TEST_P(Conformance, NullOutHandleOrRoutineIsRejected) {
   tpb::Runtime rt(options());
   tpb::RuntimeScope scope(rt);
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   std::atomic<int> runs{0};
   EXPECT_EQ(PsCreateSystemThread(nullptr, THREAD_ALL_ACCESS, nullptr, nullptr, nullptr,
                                  &never_routine, &runs),
@@ -203,7 +203,7 @@ TEST_P(Conformance, InvalidProcessHandleIsRejected) {
   HANDLE process = nullptr;
   ASSERT_EQ(SysThreadCreateProcess(&process), STATUS_SUCCESS);
   ASSERT_EQ(ZwClose(process), STATUS_SUCCESS);
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   std::atomic<int> runs{0};
   for (HANDLE bad :
        {reinterpret_cast<HANDLE>(0x1234), reinterpret_cast<HANDLE>(0x7FFFFFF0), process}) {
@@ -235,7 +235,7 @@ TEST_P(Conformance, InvalidProcessHandleIsRejected) {
 TEST_P(Conformance, TerminatingProcessRefusesThreads) {
   tpb::Runtime rt(options());
   tpb::RuntimeScope scope(rt);
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   HANDLE process = nullptr;
   ASSERT_EQ(SysThreadCreateProcess(&process), STATUS_SUCCESS);
   PVOID process_object = nullptr;
@@ -498,7 +498,7 @@ TEST_P(Conformance, ExhaustionReportsInsufficientResources) {
     }
     tpb::Runtime rt(options().backend_options(bo));
     tpb::RuntimeScope scope(rt);
-    const auto before = Counters::of(rt);
+    const auto before = Counters::baseline(rt);
     Gate gate;
     std::vector<HANDLE> handles;
     NTSTATUS last = STATUS_SUCCESS;

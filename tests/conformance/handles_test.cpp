@@ -66,7 +66,7 @@ TEST_P(Conformance, BadHandlesAreInvalid) {
   HANDLE closed = nullptr;
   ASSERT_EQ(spawn(&closed, [] {}), STATUS_SUCCESS);
   join_and_close(closed);
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   for (HANDLE bad : {static_cast<HANDLE>(nullptr), reinterpret_cast<HANDLE>(0x1234),
                      reinterpret_cast<HANDLE>(0xFFFFFFFF80001230ull), closed}) {
     SCOPED_TRACE(bad);
@@ -174,7 +174,7 @@ TEST_P(Conformance, ClosingHandleDoesNotStopTheThread) {
 TEST_P(Conformance, ObjectFreedAfterLastHandleAndReference) {
   tpb::Runtime rt(options());
   tpb::RuntimeScope scope(rt);
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   HANDLE h = nullptr;
   ASSERT_EQ(spawn(&h, [] {}), STATUS_SUCCESS);
   EXPECT_EQ(Counters::of(rt).open_handles, before.open_handles + 1);

@@ -45,7 +45,7 @@ LONG refcount(PDEVICE_OBJECT device) {
 TEST_P(Conformance, LoadAndUnloadDriver) {
   tpb::Runtime rt(options());
   tpb::RuntimeScope scope(rt);
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   DriverScript script;
   g_script = &script;
   PDRIVER_OBJECT driver = nullptr;
@@ -57,8 +57,7 @@ TEST_P(Conformance, LoadAndUnloadDriver) {
   EXPECT_EQ(script.device->DriverObject, driver);
   EXPECT_EQ(driver->DeviceObject, script.device);
   EXPECT_EQ(refcount(script.device), 0);
-  run_bounded("SysThreadUnloadDriver",
-              [&] { EXPECT_EQ(SysThreadUnloadDriver(driver), STATUS_SUCCESS); });
+  unload_bounded(rt, driver);
   EXPECT_EQ(script.unload_calls, 1);
   EXPECT_TRUE(eventually([&] { return Counters::of(rt) == before; })) << Counters::of(rt);
 }
@@ -67,7 +66,7 @@ TEST_P(Conformance, LoadAndUnloadDriver) {
 TEST_P(Conformance, FailedDriverEntryFreesTheDriver) {
   tpb::Runtime rt(options());
   tpb::RuntimeScope scope(rt);
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   DriverScript script;
   script.entry_status = STATUS_INSUFFICIENT_RESOURCES;
   g_script = &script;
@@ -115,8 +114,7 @@ TEST_P(Conformance, IoThreadHoldsDeviceReference) {
   join_and_close(a);
   join_and_close(b);
   EXPECT_EQ(refcount(device), base);
-  run_bounded("SysThreadUnloadDriver",
-              [&] { EXPECT_EQ(SysThreadUnloadDriver(driver), STATUS_SUCCESS); });
+  unload_bounded(rt, driver);
 }
 
 // 46 (driver object as IoObject), 1.3: the routine behaves as a PsCreateSystemThread routine
@@ -148,8 +146,7 @@ TEST_P(Conformance, IoThreadOnDriverObject) {
   EXPECT_EQ(irql, PASSIVE_LEVEL);
   EXPECT_EQ(priority, 8);
   EXPECT_EQ(system, TRUE);
-  run_bounded("SysThreadUnloadDriver",
-              [&] { EXPECT_EQ(SysThreadUnloadDriver(driver), STATUS_SUCCESS); });
+  unload_bounded(rt, driver);
 }
 
 // 48 (section 6 decision 7): any failure leaves the IoObject reference count unchanged and runs
@@ -163,7 +160,7 @@ TEST_P(Conformance, FailedIoCreateLeavesReferenceUnchanged) {
   ASSERT_EQ(SysThreadLoadDriver(&driver_entry, &driver), STATUS_SUCCESS);
   PDEVICE_OBJECT device = script.device;
   const LONG base = refcount(device);
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   std::atomic<int> runs{0};
   auto routine = [](PVOID c) { static_cast<std::atomic<int>*>(c)->fetch_add(1); };
   OBJECT_ATTRIBUTES bad;
@@ -183,8 +180,7 @@ TEST_P(Conformance, FailedIoCreateLeavesReferenceUnchanged) {
   EXPECT_TRUE(rt.wait_idle(std::chrono::milliseconds(kWaitMs)));
   EXPECT_EQ(runs.load(), 0);
   EXPECT_EQ(Counters::of(rt), before);
-  run_bounded("SysThreadUnloadDriver",
-              [&] { EXPECT_EQ(SysThreadUnloadDriver(driver), STATUS_SUCCESS); });
+  unload_bounded(rt, driver);
 }
 
 // 48 + per-CPU limit: an IoCreateSystemThread refused by the per-CPU limit leaves the reference
@@ -208,8 +204,7 @@ TEST_P(Conformance, IoCreateAtLimitLeavesReferenceUnchanged) {
   EXPECT_EQ(refcount(device), held);
   gate.open();
   join_and_close(first);
-  run_bounded("SysThreadUnloadDriver",
-              [&] { EXPECT_EQ(SysThreadUnloadDriver(driver), STATUS_SUCCESS); });
+  unload_bounded(rt, driver);
 }
 
 // 49: unloading while IoCreateSystemThread threads live: DriverUnload runs, then the unload
@@ -217,7 +212,7 @@ TEST_P(Conformance, IoCreateAtLimitLeavesReferenceUnchanged) {
 TEST_P(Conformance, UnloadWaitsForIoThreads) {
   tpb::Runtime rt(options());
   tpb::RuntimeScope scope(rt);
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   DriverScript script;
   g_script = &script;
   PDRIVER_OBJECT driver = nullptr;
@@ -235,8 +230,7 @@ TEST_P(Conformance, UnloadWaitsForIoThreads) {
   ASSERT_EQ(io_spawn(driver, &on_driver, body), STATUS_SUCCESS);
   EXPECT_EQ(ZwClose(on_device), STATUS_SUCCESS);
   EXPECT_EQ(ZwClose(on_driver), STATUS_SUCCESS);
-  run_bounded("SysThreadUnloadDriver",
-              [&] { EXPECT_EQ(SysThreadUnloadDriver(driver), STATUS_SUCCESS); });
+  unload_bounded(rt, driver);
   EXPECT_EQ(script.unload_calls, 1);
   EXPECT_EQ(finished.load(), 2) << "unload returned before the I/O threads ended";
   EXPECT_TRUE(rt.wait_idle(std::chrono::milliseconds(kWaitMs)));
@@ -257,8 +251,7 @@ TEST_P(Conformance, UnloadAfterPsThreadsEnded) {
   ASSERT_NE(ps, nullptr);
   join_and_close(ps);
   EXPECT_TRUE(rt.wait_idle(std::chrono::milliseconds(kWaitMs)));
-  run_bounded("SysThreadUnloadDriver",
-              [&] { EXPECT_EQ(SysThreadUnloadDriver(driver), STATUS_SUCCESS); });
+  unload_bounded(rt, driver);
 }
 
 // wdm.h IoDeleteDevice: the device leaves its driver's list at once and is freed after the last
@@ -284,8 +277,7 @@ TEST_P(Conformance, DeleteDeviceWithLiveThread) {
     return Counters::of(rt).live_objects == with_device.live_objects - 2;
   })) << "device (and thread) not freed: "
       << Counters::of(rt);
-  run_bounded("SysThreadUnloadDriver",
-              [&] { EXPECT_EQ(SysThreadUnloadDriver(driver), STATUS_SUCCESS); });
+  unload_bounded(rt, driver);
 }
 
 }  // namespace tpb_conf

@@ -97,7 +97,7 @@ TEST_P(Conformance, PerCpuLimitOnOneCpu) {
   constexpr unsigned kLimit = 3;
   tpb::Runtime rt(options().per_cpu_limit(kLimit).placement(tpb::ThreadPlacement::on_cpu(cpu)));
   tpb::RuntimeScope scope(rt);
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   Gate gate;
   std::vector<HANDLE> handles;
   for (unsigned i = 0; i < kLimit; ++i) {
@@ -136,7 +136,7 @@ TEST_P(Conformance, PerCpuLimitWithSpread) {
   const auto cpus = allowed_cpus();
   tpb::Runtime rt(options().per_cpu_limit(kLimit).placement(tpb::ThreadPlacement::spread()));
   tpb::RuntimeScope scope(rt);
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   Gate gate;
   std::vector<HANDLE> handles;
   for (unsigned i = 0; i < kLimit * cpus.size(); ++i) {

@@ -307,7 +307,7 @@ TEST_P(Conformance, UnprivilegedStrictFailsBestEffortNearest) {
         tpb::Runtime rt(
             options().priority_policy(tpb::PriorityPolicy::strict).initial_thread_priority(p));
         tpb::RuntimeScope scope(rt);
-        const auto before = Counters::of(rt);
+        const auto before = Counters::baseline(rt);
         std::atomic<int> ran{0};
         HANDLE h = reinterpret_cast<HANDLE>(0x99);
         NTSTATUS s = spawn(&h, [&] { ran = 1; });

@@ -2,6 +2,8 @@
 // INVALID_PARAMETER cases, adapter limit of live threads = logical processor count unless
 // configured -> STOR_STATUS_UNSUCCESSFUL, Priority NULL = Normal (8), stale or foreign contexts,
 // Terminate(NULL) = the caller; group affinity, group 0 only), through SysThreadCreateAdapter.
+#include <cstring>
+
 #include "conformance.hpp"
 
 namespace tpb_conf {
@@ -104,7 +106,7 @@ TEST_P(Conformance, StorPortCreateInvalidParameters) {
   tpb::Runtime rt(options());
   tpb::RuntimeScope scope(rt);
   Adapter adapter;
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   std::atomic<int> runs{0};
   auto routine = [](PVOID c) { static_cast<std::atomic<int>*>(c)->fetch_add(1); };
   PVOID context = reinterpret_cast<PVOID>(0x99);
@@ -116,7 +118,10 @@ TEST_P(Conformance, StorPortCreateInvalidParameters) {
   EXPECT_EQ(StorPortCreateSystemThread(not_an_adapter, routine, &runs, nullptr, &context),
             STOR_STATUS_INVALID_PARAMETER);
   for (int bad : {7, 100, -1}) {
-    auto p = static_cast<STOR_THREAD_PRIORITY>(bad);
+    // What a C caller can pass: any int stored in the enum object.
+    STOR_THREAD_PRIORITY p;
+    static_assert(sizeof p == sizeof bad);
+    std::memcpy(&p, &bad, sizeof p);
     EXPECT_EQ(StorPortCreateSystemThread(adapter.extension, routine, &runs, &p, &context),
               STOR_STATUS_INVALID_PARAMETER)
         << bad;
@@ -352,7 +357,7 @@ TEST_P(Conformance, StorPortTerminateForeignContextIgnored) {
 TEST_P(Conformance, StorPortDestroyAdapterRules) {
   tpb::Runtime rt(options());
   tpb::RuntimeScope scope(rt);
-  const auto before = Counters::of(rt);
+  const auto before = Counters::baseline(rt);
   PVOID extension = nullptr;
   ASSERT_EQ(SysThreadCreateAdapter(128, &extension), STATUS_SUCCESS);
   ASSERT_NE(extension, nullptr);

@@ -53,8 +53,7 @@ TEST_P(Conformance, VerifierReportsTerminateInsideIoRoutine) {
   EXPECT_EQ(std::atomic_ref<LONG>(device->ReferenceCount).load(), base);
   const auto reports = rt.verifier_reports();
   EXPECT_TRUE(any_mentions(reports, "PsTerminateSystemThread")) << joined(reports);
-  run_bounded("SysThreadUnloadDriver",
-              [&] { EXPECT_EQ(SysThreadUnloadDriver(driver), STATUS_SUCCESS); });
+  unload_bounded(rt, driver);
 }
 
 // storport.h: StorPortTerminateSystemThread with another thread's context is ignored and reported
