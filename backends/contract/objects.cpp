@@ -27,8 +27,11 @@ void reference(KernelObject* object) {
 void release(KernelObject* object) {
   if (object->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   RuntimeState* runtime = object->runtime;
+  // A thread may hold the last reference to its runtime: keep it until the accounting is done.
+  std::shared_ptr<RuntimeState> keep;
   if (object->kind == ObjectKind::thread) {
     auto* thread = static_cast<ThreadRecord*>(object);
+    keep = std::move(thread->keep_alive);
     ProcessRecord* process = thread->process;
     delete thread;
     if (process != nullptr) release(process);

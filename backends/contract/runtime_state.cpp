@@ -192,6 +192,7 @@ NTSTATUS RuntimeState::create_thread(const CreateRequest& request) {
   const HostSchedulingRights& rights = host_scheduling_rights();
   Launch launch;
   launch.trampoline = &run_system_thread;
+  launch.completion = &complete_system_thread;
   launch.argument = thread;
   launch.cpus = placed.cpus;
   launch.home_cpu = placed.home;
@@ -205,9 +206,9 @@ NTSTATUS RuntimeState::create_thread(const CreateRequest& request) {
       host.outcome = HostPriorityState::Outcome::unsupported;
       break;
     case Capabilities::Priority::arena_level:
-      host.effective =
+      launch.priority =
           permitted(requested, rights) ? requested : nearest_permitted(requested, rights);
-      launch.priority = host.effective;
+      host.effective = backend_->effective_priority(launch.priority);
       host.outcome = HostPriorityState::Outcome::arena_level;
       break;
     case Capabilities::Priority::applied:
@@ -345,7 +346,6 @@ void run_system_thread(void* raw) {
 }
 
 void RuntimeState::finish_thread(ThreadRecord& thread, NTSTATUS status) {
-  std::shared_ptr<RuntimeState> keep = std::move(thread.keep_alive);  // alive through the tail
   thread.exit_status.store(status);
   if (thread.io) {
     if (thread.terminated_by_ps)
@@ -364,18 +364,27 @@ void RuntimeState::finish_thread(ThreadRecord& thread, NTSTATUS status) {
   // A start routine that left a system affinity in place must not leak it to a reused host
   // thread (pool and tbb workers).
   if (!thread.user_affinity.empty()) set_thread_affinity(0, thread.user_affinity);
-  {
-    std::lock_guard lock(thread.sched_mutex);
-    thread.ended = true;
-  }
+  std::lock_guard lock(thread.sched_mutex);
+  thread.ended = true;
+}
+
+void complete_system_thread(void* raw) {
+  auto* thread = static_cast<ThreadRecord*>(raw);
+  thread->runtime->complete_thread(*thread);
+}
+
+void RuntimeState::complete_thread(ThreadRecord& thread) {
+  std::shared_ptr<RuntimeState> keep = std::move(thread.keep_alive);  // alive through the tail
   process_thread_ended(*thread.process);
   signal_forever(thread.header);
-  {
-    std::lock_guard lock(live_mutex_);
-    live_threads_.erase(&thread);
-    if (live_threads_.empty()) live_cv_.notify_all();
-  }
+  // The thread's own reference goes before it leaves the live set, so that once wait_idle()
+  // returns, every ended thread's object is held only by handles and references. Under the lock,
+  // so live_thread_names() never reads a freed record.
+  std::lock_guard lock(live_mutex_);
+  ThreadRecord* key = &thread;
   release(&thread);
+  live_threads_.erase(key);
+  if (live_threads_.empty()) live_cv_.notify_all();
 }
 
 ThreadRecord* RuntimeState::new_foreign_thread() {

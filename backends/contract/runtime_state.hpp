@@ -100,6 +100,7 @@ class RuntimeState : public std::enable_shared_from_this<RuntimeState> {
 
  private:
   friend void run_system_thread(void* raw);
+  friend void complete_system_thread(void* raw);
   struct Placed {
     std::vector<int> cpus;
     int home = -1;
@@ -108,6 +109,7 @@ class RuntimeState : public std::enable_shared_from_this<RuntimeState> {
   NTSTATUS place(Placed& out);
   void uncharge(int cpu);
   void finish_thread(ThreadRecord& thread, NTSTATUS status);
+  void complete_thread(ThreadRecord& thread);
   void thread_started(ThreadRecord& thread);
   NTSTATUS resolve_process(HANDLE handle, ProcessRecord*& out);
 
@@ -148,6 +150,8 @@ class RuntimeState : public std::enable_shared_from_this<RuntimeState> {
 
 // The trampoline every backend runs: the system thread's whole life on its host thread.
 void run_system_thread(void* raw);
+// Launch::completion: signals the ended thread once the backend is done with its host context.
+void complete_system_thread(void* raw);
 
 // Thrown by PsTerminateSystemThread / StorPortTerminateSystemThread and caught only by the
 // trampoline; not a std::exception so ordinary handlers let it through.

@@ -52,6 +52,7 @@ struct alignas(64) Worker {
 
   // The job: written by the launcher that claimed the slot, read by the worker after kReady.
   void (*trampoline)(void*) = nullptr;
+  void (*completion)(void*) = nullptr;
   void* argument = nullptr;
   bool apply_priority = false;
   HostPriority priority;
@@ -103,6 +104,7 @@ class PoolBackend final : public ThreadBackend {
     if (w == nullptr) return LaunchStatus::no_resources;
 
     w->trampoline = launch.trampoline;
+    w->completion = launch.completion;
     w->argument = launch.argument;
     // Skip what the worker already is: its own priority costs no syscall, nor does its own CPU.
     w->apply_priority = launch.apply_priority && !(launch.priority == kOwnPriority);
@@ -201,15 +203,17 @@ class PoolBackend final : public ThreadBackend {
     set_thread_nice(w.tid, kOwnPriority.nice);
     while (wait_for_job(w)) {
       run_job(w);
-      if (!restore(w)) {
-        std::uint32_t expected = kReady;
-        w.state.compare_exchange_strong(expected, kRetired, std::memory_order_release);
-        return;
-      }
+      // The slot is handed back before the completion signals the system thread's end, so a
+      // waiter that wakes can create again at once; a launcher may overwrite the job from then.
+      void (*completion)(void*) = w.completion;
+      void* argument = w.argument;
+      const bool restored = restore(w);
       std::uint32_t expected = kReady;
-      if (!w.state.compare_exchange_strong(expected, kIdle, std::memory_order_release,
-                                           std::memory_order_relaxed))
-        return;  // kStop
+      const bool idle =
+          w.state.compare_exchange_strong(expected, restored ? kIdle : kRetired,
+                                          std::memory_order_release, std::memory_order_relaxed);
+      if (completion != nullptr) completion(argument);
+      if (!restored || !idle) return;  // retired, or kStop
     }
   }
 

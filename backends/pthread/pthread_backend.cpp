@@ -50,6 +50,7 @@ class Reaper {
 // and no attribute carries it.
 struct Start {
   void (*trampoline)(void*);
+  void (*completion)(void*);
   void* argument;
   bool set_nice;
   int nice;
@@ -62,6 +63,7 @@ void* thread_main(void* raw) {
   if (start->name[0] != '\0') pthread_setname_np(pthread_self(), start->name);
   if (start->set_nice) set_thread_nice(0, start->nice);
   start->trampoline(start->argument);
+  if (start->completion != nullptr) start->completion(start->argument);
   start->reaper->finished(pthread_self());
   return nullptr;
 }
@@ -104,8 +106,13 @@ class PthreadBackend final : public ThreadBackend {
       }
       set_nice = !fifo;
     }
-    auto* start = new (std::nothrow)
-        Start{launch.trampoline, launch.argument, set_nice, launch.priority.nice, {}, reaper_};
+    auto* start = new (std::nothrow) Start{launch.trampoline,
+                                           launch.completion,
+                                           launch.argument,
+                                           set_nice,
+                                           launch.priority.nice,
+                                           {},
+                                           reaper_};
     if (start == nullptr) return LaunchStatus::no_resources;
     launch.name.copy(start->name, sizeof start->name - 1);
     pthread_t thread;

@@ -25,6 +25,7 @@ std::size_t default_stack_size() {
 // What the new thread applies to itself before the system thread starts.
 struct Start {
   void (*trampoline)(void*);
+  void (*completion)(void*);
   void* argument;
   std::vector<int> cpus;
   bool apply_priority;
@@ -37,6 +38,7 @@ struct Start {
     // Too late to refuse on EPERM; the runtime probed the rights before launching, so run.
     if (apply_priority) apply_host_priority(0, priority);
     trampoline(argument);
+    if (completion != nullptr) completion(argument);
   }
 };
 
@@ -50,6 +52,7 @@ class StdThreadBackend final : public ThreadBackend {
     if (launch.stack_size > stack_size_) return LaunchStatus::no_resources;
     try {
       Start start{.trampoline = launch.trampoline,
+                  .completion = launch.completion,
                   .argument = launch.argument,
                   .cpus = launch.cpus,
                   .apply_priority = launch.apply_priority,

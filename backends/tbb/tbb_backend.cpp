@@ -112,6 +112,9 @@ class TbbBackend final : public ThreadBackend {
 
   std::string_view name() const override { return "tbb"; }
   Capabilities capabilities() const override { return tbb_capabilities(); }
+  HostPriority effective_priority(const HostPriority& requested) const override {
+    return requested.policy == HostPriority::Policy::fifo ? kRealtime : kVariable;
+  }
 
   LaunchStatus launch(const Launch& launch) override {
     if (launch.trampoline == nullptr) return LaunchStatus::invalid;
@@ -127,13 +130,16 @@ class TbbBackend final : public ThreadBackend {
       return LaunchStatus::no_resources;
     }
     try {
-      a.arena.enqueue([&a, trampoline = launch.trampoline, argument = launch.argument] {
+      a.arena.enqueue([&a, trampoline = launch.trampoline, completion = launch.completion,
+                       argument = launch.argument] {
         trampoline(argument);
         // The runtime may have moved this worker by tid while the system thread ran
         // (KeSetPriorityThread, affinity calls); the next task must not inherit that.
         apply_host_priority(0, a.priority);
         set_thread_affinity(0, a.node.cpus);
+        // The slot is free before the completion signals the end, so a woken waiter may create.
         a.node.live.fetch_sub(1, std::memory_order_release);
+        if (completion != nullptr) completion(argument);
       });
     } catch (const std::bad_alloc&) {
       node.live.fetch_sub(1, std::memory_order_relaxed);

@@ -55,6 +55,11 @@ struct BackendOptions {
 // One request to run a system thread.
 struct Launch {
   void (*trampoline)(void*) = nullptr;  // runs the system thread; returns when it has ended
+  // Called once with `argument` on the same host thread after the trampoline returned and the
+  // backend has finished with the host context (restored a reused worker, released its slot).
+  // The runtime signals the thread object here, so a waiter that wakes finds the capacity free.
+  // May be null.
+  void (*completion)(void*) = nullptr;
   void* argument = nullptr;
   std::vector<int> cpus;  // Linux CPU numbers the thread may run on; empty: inherit the creator's
   int home_cpu = -1;      // the CPU the thread is charged to (pools pick its worker group there)
@@ -75,6 +80,9 @@ class ThreadBackend {
   // Starts the trampoline on a host thread. Thread-safe. On success the trampoline runs exactly
   // once; on failure it never runs. priority_denied: the host refused launch.priority (EPERM).
   virtual LaunchStatus launch(const Launch& launch) = 0;
+  // The host priority a launch asking for `requested` actually runs at. Backends whose
+  // capabilities say Priority::arena_level return their class's level; the runtime records it.
+  virtual HostPriority effective_priority(const HostPriority& requested) const { return requested; }
 };
 
 // One row of the registry table.
