@@ -164,6 +164,11 @@ void expect_host_priority(const tpb::Runtime& runtime, PKTHREAD thread, KPRIORIT
       EXPECT_FALSE(host_may_apply(requested))
           << "the process may apply this priority and the backend applies priorities";
     }
+  } else if (state.outcome == Outcome::arena_level) {
+    EXPECT_EQ(caps.priority, tpb::Capabilities::Priority::arena_level)
+        << "arena-level outcome from a backend that does not say so";
+    EXPECT_EQ(observed, state.effective) << "reported arena level, but the host ran otherwise";
+    EXPECT_EQ(observed.policy, requested.policy) << "the arena is not of the thread's class";
   } else if (state.outcome == Outcome::unsupported) {
     EXPECT_NE(caps.priority, tpb::Capabilities::Priority::applied)
         << "backend says it applies priorities, runtime reports unsupported";
@@ -172,6 +177,9 @@ void expect_host_priority(const tpb::Runtime& runtime, PKTHREAD thread, KPRIORIT
   }
   if (caps.priority == tpb::Capabilities::Priority::applied && host_may_apply(requested)) {
     EXPECT_EQ(state.outcome, Outcome::applied);
+  }
+  if (caps.priority == tpb::Capabilities::Priority::arena_level && host_may_apply(requested)) {
+    EXPECT_EQ(state.outcome, Outcome::arena_level);
   }
   if (caps.priority == tpb::Capabilities::Priority::none) {
     EXPECT_EQ(state.outcome, Outcome::unsupported);
@@ -192,6 +200,15 @@ void run_bounded(const char* what, std::function<void()> fn, int ms) {
     std::abort();
   }
   helper.join();
+}
+
+bool affinity_honoured(const tpb::Capabilities& caps, const std::string& backend) {
+  if (caps.affinity) return true;
+  // Not a silent skip: the backend reports it cannot pin, and the run says so.
+  testing::Test::RecordProperty("affinity", "unsupported by " + backend);
+  std::printf("[   NOTE   ] %s: capabilities.affinity == false; exact placement not checked\n",
+              backend.c_str());
+  return false;
 }
 
 void unload_bounded(tpb::Runtime& rt, PDRIVER_OBJECT driver) {

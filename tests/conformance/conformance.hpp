@@ -123,6 +123,8 @@ inline long gettid_now() {
 tpb::HostPriority read_own_host_priority();
 std::vector<int> own_affinity();
 std::vector<int> allowed_cpus();
+// caps.affinity, or a recorded note that the backend reports placement unsupported.
+bool affinity_honoured(const tpb::Capabilities& caps, const std::string& backend);
 // Whether the process may apply `p` (tpb::host_scheduling_rights()).
 bool host_may_apply(const tpb::HostPriority& p);
 

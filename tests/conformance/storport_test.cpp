@@ -63,7 +63,7 @@ TEST_P(Conformance, StorPortCreateValid) {
   KPRIORITY priority = -1, after_set = -1;
   KIRQL irql = 0xFF;
   BOOLEAN system = FALSE;
-  Gate gate;
+  Gate gate, started;
   std::atomic<PKTHREAD> self{nullptr};
   PVOID context = nullptr;
   ASSERT_EQ(stor_spawn(
@@ -75,12 +75,14 @@ TEST_P(Conformance, StorPortCreateValid) {
                   PKTHREAD t = KeGetCurrentThread();
                   ObReferenceObject(t);
                   self = t;
+                  started.open();
                   gate.wait();
                   after_set = KeQueryPriorityThread(KeGetCurrentThread());
                 },
                 nullptr, &context),
             STOR_STATUS_SUCCESS);
   EXPECT_NE(context, nullptr);
+  ASSERT_EQ(started.wait(), STATUS_SUCCESS);
   EXPECT_EQ(StorPortSetPriorityThread(adapter.extension, context, StorThreadPriorityCritical),
             STOR_STATUS_SUCCESS);
   gate.open();

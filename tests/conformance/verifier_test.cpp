@@ -3,7 +3,7 @@
 // shutdown, threads still running at shutdown, PsTerminateSystemThread inside an
 // IoCreateSystemThread routine (decision 6, whose IoObject reference is still released), a
 // StorPortTerminateSystemThread with a foreign context (storport.h), and priorities out of range
-// (KeSetPriorityThread(t, 0): LOW_PRIORITY is reserved, stored as 1). Reports are read with
+// (KeSetBasePriorityThread leaving the process's priority class). Reports are read with
 // Runtime::verifier_reports() and, for those made at shutdown, from stderr.
 #include <cstdlib>
 
@@ -85,22 +85,23 @@ TEST_P(Conformance, VerifierReportsForeignStorPortTerminate) {
   EXPECT_EQ(SysThreadDestroyAdapter(ext), STATUS_SUCCESS);
 }
 
-// section 6 verifier "priorities out of range": KeSetPriorityThread(t, 0) is stored as 1 and
-// reported
-TEST_P(Conformance, VerifierReportsReservedPriority) {
+// section 6 verifier "priorities out of range": KeSetBasePriorityThread asking for a base outside
+// the process's class (8 + 10 = 18 in the variable class) is clamped to 15 and reported
+TEST_P(Conformance, VerifierReportsPriorityOutOfClass) {
   tpb::Runtime rt(options().verifier(true));
   tpb::RuntimeScope scope(rt);
   KPRIORITY stored = -1;
   HANDLE h = nullptr;
   ASSERT_EQ(spawn(&h,
                   [&] {
-                    KeSetPriorityThread(KeGetCurrentThread(), 0);
+                    KeSetBasePriorityThread(KeGetCurrentThread(), 10);
                     stored = KeQueryPriorityThread(KeGetCurrentThread());
                   }),
             STATUS_SUCCESS);
   join_and_close(h);
-  EXPECT_EQ(stored, 1);
-  EXPECT_FALSE(rt.verifier_reports().empty());
+  EXPECT_EQ(stored, 15);
+  EXPECT_TRUE(any_mentions(rt.verifier_reports(), "KeSetBasePriorityThread"))
+      << joined(rt.verifier_reports());
 }
 
 // section 6: handles never closed are reported at runtime shutdown (by stderr)
@@ -127,7 +128,7 @@ TEST_P(Conformance, VerifierOffReportsNothing) {
   tpb::Runtime rt(options().verifier(false));
   tpb::RuntimeScope scope(rt);
   HANDLE h = nullptr;
-  ASSERT_EQ(spawn(&h, [] { KeSetPriorityThread(KeGetCurrentThread(), 0); }), STATUS_SUCCESS);
+  ASSERT_EQ(spawn(&h, [] { KeSetBasePriorityThread(KeGetCurrentThread(), 10); }), STATUS_SUCCESS);
   join_and_close(h);
   PVOID ext = nullptr;
   ASSERT_EQ(SysThreadCreateAdapter(16, &ext), STATUS_SUCCESS);
@@ -160,7 +161,8 @@ TEST_P(Conformance, VerifierFromEnvironment) {
         {
           tpb::RuntimeScope scope(rt);
           HANDLE h = nullptr;
-          if (spawn(&h, [] { KeSetPriorityThread(KeGetCurrentThread(), 0); }) == STATUS_SUCCESS) {
+          if (spawn(&h, [] { KeSetBasePriorityThread(KeGetCurrentThread(), 10); }) ==
+              STATUS_SUCCESS) {
             wait_handle(h);
             ZwClose(h);
             rt.wait_idle(std::chrono::milliseconds(kWaitMs));
