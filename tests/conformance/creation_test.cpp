@@ -22,6 +22,7 @@ struct StartView {
   HANDLE process_id = nullptr;
   PEPROCESS process = nullptr;
   PETHREAD thread = nullptr;
+  HANDLE id_of_thread = nullptr;  // PsGetThreadId(PsGetCurrentThread())
   PKTHREAD kthread = nullptr;
   BOOLEAN is_system = FALSE;
   KPRIORITY priority = -1;
@@ -40,6 +41,7 @@ void view_routine(PVOID context) {
   v.process_id = PsGetCurrentProcessId();
   v.process = PsGetCurrentProcess();
   v.thread = PsGetCurrentThread();
+  v.id_of_thread = PsGetThreadId(v.thread);
   v.kthread = KeGetCurrentThread();
   v.is_system = PsIsSystemThread(PsGetCurrentThread());
   v.priority = KeQueryPriorityThread(KeGetCurrentThread());
@@ -131,7 +133,7 @@ TEST_P(Conformance, ClientIdMatchesIdsInsideTheRoutine) {
   EXPECT_EQ(cid.UniqueThread, view.thread_id);
   EXPECT_EQ(cid.UniqueProcess, view.process_id);
   EXPECT_NE(cid.UniqueThread, nullptr);
-  EXPECT_EQ(PsGetThreadId(view.thread), view.thread_id);
+  EXPECT_EQ(view.id_of_thread, view.thread_id);
 }
 
 // 8 (section 6): OBJ_PERMANENT/EXCLUSIVE/OPENIF or a bit outside 0x7F2 -> STATUS_INVALID_PARAMETER,

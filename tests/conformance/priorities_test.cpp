@@ -318,6 +318,8 @@ TEST_P(Conformance, UnprivilegedStrictFailsBestEffortNearest) {
           ZwClose(h);
           const auto outcome = rt.host_priority(t).outcome;
           ObDereferenceObject(t);
+          std::fprintf(stderr, "strict, KPRIORITY %d: created, outcome %s\n", int(p),
+                       tpb::to_string(outcome));
           if (capability != tpb::Capabilities::Priority::none) return 20 + p;
           if (outcome != tpb::HostPriorityState::Outcome::unsupported) return 40 + p;
         } else {
