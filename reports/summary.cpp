@@ -1,11 +1,13 @@
 // The short table printed after every run: per suite and case, backends ranked by their median,
 // each with vs_ref (its median over the reference's median in the same scenario). Medians are
 // taken over the repetitions of each benchmark; a case measured in several scenarios (placements,
-// priorities) shows the geometric mean over them, which keeps ratios comparable.
+// priorities) shows the geometric mean over the scenarios all its backends measured, which keeps
+// rows and ratios comparable.
 #include <tpb/report.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -121,10 +123,28 @@ std::string summary_table(const nlohmann::json& record, const SummaryOptions& op
     std::map<std::string, double> reference;  // scenario -> median
     if (const auto ref = backends.find("reference"); ref != backends.end())
       for (const auto& [scenario, values] : ref->second) reference[scenario] = median(values);
+    // Rank over the scenarios every backend of this case measured, so each row averages the
+    // same things; when they share none, each row uses its own.
+    std::set<std::string> common;
+    bool first = true;
+    for (const auto& [backend, scenarios] : backends) {
+      std::set<std::string> mine;
+      for (const auto& [scenario, values] : scenarios) mine.insert(scenario);
+      if (first) {
+        common = std::move(mine);
+        first = false;
+      } else {
+        std::set<std::string> both;
+        std::set_intersection(common.begin(), common.end(), mine.begin(), mine.end(),
+                              std::inserter(both, both.begin()));
+        common = std::move(both);
+      }
+    }
     std::vector<Row> rows;
     for (const auto& [backend, scenarios] : backends) {
       std::vector<double> medians, ratios;
       for (const auto& [scenario, values] : scenarios) {
+        if (!common.empty() && !common.count(scenario)) continue;
         const double m = median(values);
         if (m <= 0) continue;
         medians.push_back(m);

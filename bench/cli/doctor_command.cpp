@@ -12,7 +12,7 @@
 namespace tpb::cli {
 
 int run_doctor(const Invocation& invocation) {
-  po::options_description options("Options");
+  po::options_description options = option_table();
   options.add_options()                               //
       ("json", flag(), "print JSON instead of text")  //
       ("strict", flag(), "exit 3 when any warning stands");

@@ -28,7 +28,7 @@ std::string capabilities_line(const Capabilities& c) {
 }  // namespace
 
 int run_list(const Invocation& invocation) {
-  po::options_description options("Options");
+  po::options_description options = option_table();
   options.add_options()("json", flag(), "print JSON instead of text");
   po::variables_map values;
   if (!parse_options(invocation,

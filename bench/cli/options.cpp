@@ -9,7 +9,11 @@ namespace tpb::cli {
 po::typed_value<bool>* flag() {
   // implicit_value keeps `--flag` argument-free on the command line, while the environment can
   // still give a value (TPB_NO_PROGRESS=1).
-  return po::value<bool>()->default_value(false, "")->implicit_value(true, "");
+  return po::value<bool>()->default_value(false, "off")->implicit_value(true, "on");
+}
+
+po::options_description option_table() {
+  return po::options_description("Options", 100, 50);
 }
 
 std::vector<std::string> split_list(std::string_view list) {

@@ -38,6 +38,9 @@ bool parse_options(const Invocation& invocation, const CommandHelp& help,
 // An on/off option: `--name` sets it; TPB_NAME=1/0 (true/false, yes/no, on/off) too.
 po::typed_value<bool>* flag();
 
+// An option table laid out for a 100-column terminal.
+po::options_description option_table();
+
 // "a, b,c" -> {"a", "b", "c"}; empty items are dropped.
 std::vector<std::string> split_list(std::string_view list);
 

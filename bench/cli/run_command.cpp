@@ -1,7 +1,9 @@
-// tpbench run: register the selection with Google Benchmark, run it with a display reporter that
-// feeds Google Benchmark's own JSONReporter (in memory) and draws progress, then add the tpbench
-// block, write the record atomically and print the summary. Interrupted runs still write what
-// was measured, marked partial, and exit 130.
+// tpbench run: register the selection with Google Benchmark and run it once per repetition (a
+// pass: every benchmark once, so repetitions interleave and Google Benchmark 1.7.1's aggregation,
+// which crashes on failed repetitions, never runs; see reports/repetitions.cpp). Each pass feeds
+// Google Benchmark's own JSONReporter (in memory) through a display reporter that draws progress.
+// The passes are merged, the tpbench block added, the record written atomically and the summary
+// printed. Interrupted runs still write what was measured, marked partial, and exit 130.
 #include <iostream>
 #include <regex>
 #include <sstream>
@@ -39,7 +41,7 @@ std::size_t count_selected(const std::vector<std::string>& names, const std::str
 // Google Benchmark reads its settings from argv; it is handed only the flags tpbench sets.
 void initialize_benchmark(const std::string& program, const RunOptions& options) {
   static std::vector<std::string> args;
-  args = {program, fmt::format("--benchmark_repetitions={}", options.repetitions),
+  args = {program, "--benchmark_repetitions=1",
           fmt::format("--benchmark_min_time={}", options.min_time)};
   if (!options.filter.empty()) args.push_back("--benchmark_filter=" + options.filter);
   static std::vector<char*> argv;
@@ -79,25 +81,34 @@ int run_run(const Invocation& invocation) {
             << std::flush;
 
   initialize_benchmark(invocation.argv.front(), options);
-  std::ostringstream json_text;
-  benchmark::JSONReporter json_reporter;
-  json_reporter.SetOutputStream(&json_text);
+  ProgressReporter progress(expected * static_cast<std::size_t>(options.repetitions),
+                            options.progress);
   std::ostringstream benchmark_errors;  // Google Benchmark's own complaints, replaced by ours
-  json_reporter.SetErrorStream(&benchmark_errors);
-  ProgressReporter progress(json_reporter, expected, options.progress);
   progress.SetErrorStream(&benchmark_errors);
-  const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&progress);
-  benchmark::Shutdown();
-  if (ran == 0 && !interrupted()) {
-    if (registration.names.empty())
-      throw UsageError("nothing to run: the selection registered no benchmark on this machine");
-    throw UsageError(fmt::format("--filter: no benchmark matches '{}'", options.filter));
+  std::vector<nlohmann::json> passes;
+  for (int pass = 0; pass < options.repetitions && !interrupted(); ++pass) {
+    std::ostringstream json_text;
+    benchmark::JSONReporter json_reporter;
+    json_reporter.SetOutputStream(&json_text);
+    json_reporter.SetErrorStream(&benchmark_errors);
+    progress.set_sink(&json_reporter);
+    const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&progress);
+    progress.set_sink(nullptr);
+    if (ran == 0 && !interrupted()) {
+      progress.clear();
+      if (registration.names.empty())
+        throw UsageError("nothing to run: the selection registered no benchmark on this machine");
+      throw UsageError(fmt::format("--filter: no benchmark matches '{}'", options.filter));
+    }
+    if (ran > 0) passes.push_back(report::parse_benchmark_json(json_text.str()));
   }
+  progress.clear();
+  benchmark::Shutdown();
 
   report::RunContext context = build_record_context(invocation, options, registration, findings);
   context.partial = interrupted() || bench::stop_requested().load();
   const nlohmann::json record =
-      report::make_record(report::parse_benchmark_json(json_text.str()), context);
+      report::make_record(report::merge_repetitions(passes, options.repetitions), context);
   report::write_json_file(record, options.out);
 
   std::cout << '\n' << report::summary_table(record, {variant_keys()});

@@ -80,29 +80,30 @@ nlohmann::json RunOptions::to_json() const {
 }
 
 std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
-  po::options_description options("Options");
-  options.add_options()                                                                     //
-      ("backend", po::value<std::string>()->default_value("all"),                           //
-       "backends to run, comma-separated, or all (the reference always runs)")              //
-      ("suite", po::value<std::string>()->default_value("all"),                             //
-       "suites to run, comma-separated, or all")                                            //
-      ("filter", po::value<std::string>()->default_value(""),                               //
-       "only benchmarks whose name matches this regular expression (Google Benchmark's "    //
-       "--benchmark_filter)")                                                               //
-      ("placement", po::value<std::string>()->default_value(""),                            //
-       "placements, comma-separated (inherit, same_cpu, other_cpu, smt_sibling, same_l3, "  //
-       "other_l3, other_numa); default: all this machine offers")                           //
-      ("priority", po::value<std::string>()->default_value(""),                             //
-       "KPRIORITY values 0..31, comma-separated; default: the suites' own")                 //
-      ("repetitions", po::value<int>()->default_value(kDefaultRepetitions),                 //
-       "repetitions of each benchmark (--quick: 3); every one is kept in the record")       //
-      ("min-time", po::value<double>()->default_value(kDefaultMinTime),                     //
-       "minimum seconds per repetition (--quick: 0.02)")                                    //
-      ("quick", flag(), "the CI preset: 3 repetitions, short min-time, the gating cases")   //
-      ("out", po::value<std::string>()->default_value(""),                                  //
-       "record file (default reports/out/run-<UTC timestamp>.json)")                        //
-      ("inject-slowdown", po::value<double>()->default_value(0),                            //
-       "add a busy delay of PCT percent to creation and wake paths (tests the gate)")       //
+  po::options_description options = option_table();
+  options.add_options()                                                                    //
+      ("backend", po::value<std::string>()->default_value("all"),                          //
+       "backends to run, comma-separated, or all (the reference always runs)")             //
+      ("suite", po::value<std::string>()->default_value("all"),                            //
+       "suites to run, comma-separated, or all")                                           //
+      ("filter", po::value<std::string>()->default_value(""),                              //
+       "only benchmarks whose name matches this regular expression (Google Benchmark's "   //
+       "--benchmark_filter)")                                                              //
+      ("placement", po::value<std::string>()->default_value(""),                           //
+       "placements, comma-separated (inherit, same_cpu, other_cpu, spread, smt_sibling, "  //
+       "same_l3, other_l3, other_numa); default: all this machine offers")                 //
+      ("priority", po::value<std::string>()->default_value(""),                            //
+       "KPRIORITY values 0..31, comma-separated; default: the suites' own")                //
+      ("repetitions", po::value<int>()->default_value(kDefaultRepetitions),                //
+       "repetitions of each benchmark (--quick: 3); every one is kept in the record")      //
+      ("min-time",
+       po::value<double>()->default_value(kDefaultMinTime, fmt::format("{}", kDefaultMinTime)),  //
+       "minimum seconds per repetition (--quick: 0.02)")                                         //
+      ("quick", flag(), "the CI preset: 3 repetitions, short min-time, the gating cases")        //
+      ("out", po::value<std::string>()->default_value(""),                                       //
+       "record file (default reports/out/run-<UTC timestamp>.json)")                             //
+      ("inject-slowdown", po::value<double>()->default_value(0),                                 //
+       "add a busy delay of PCT percent to creation and wake paths (tests the gate)")            //
       ("no-progress", flag(), "no progress line (it is shown only on a terminal anyway)");
   po::variables_map values;
   if (!parse_options(invocation,

@@ -11,7 +11,7 @@
 namespace tpb::cli {
 
 int run_topology(const Invocation& invocation) {
-  po::options_description options("Options");
+  po::options_description options = option_table();
   options.add_options()("json", flag(), "print JSON instead of text");
   po::variables_map values;
   if (!parse_options(invocation,

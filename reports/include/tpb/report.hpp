@@ -51,6 +51,12 @@ nlohmann::json to_json(const RunContext& context);
 // on anything else that does not parse.
 nlohmann::json parse_benchmark_json(std::string_view text);
 
+// Merges runs of the benchmarks made one repetition per pass (Google Benchmark's JSON of each
+// pass, in order) into Google Benchmark's layout for `repetitions` repetitions: per benchmark, its
+// entries with repetition_index = pass, then the aggregates mean, median, stddev and cv over those
+// without an error (when at least two). Context is the first pass's.
+nlohmann::json merge_repetitions(const std::vector<nlohmann::json>& passes, int repetitions);
+
 // The whole record: `benchmark_json` (context, benchmarks) plus "tpbench".
 nlohmann::json make_record(nlohmann::json benchmark_json, const RunContext& context);
 
