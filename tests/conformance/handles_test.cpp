@@ -63,10 +63,10 @@ TEST_P(Conformance, ZeroAccessHandleIsUsableByTheKernel) {
 TEST_P(Conformance, BadHandlesAreInvalid) {
   tpb::Runtime rt(options());
   tpb::RuntimeScope scope(rt);
+  const auto before = Counters::baseline(rt);
   HANDLE closed = nullptr;
   ASSERT_EQ(spawn(&closed, [] {}), STATUS_SUCCESS);
   join_and_close(closed);
-  const auto before = Counters::baseline(rt);
   for (HANDLE bad : {static_cast<HANDLE>(nullptr), reinterpret_cast<HANDLE>(0x1234),
                      reinterpret_cast<HANDLE>(0xFFFFFFFF80001230ull), closed}) {
     SCOPED_TRACE(bad);
