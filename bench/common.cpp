@@ -265,6 +265,15 @@ std::vector<long> demote_leftover_rt_threads() {
   return left;
 }
 
+void clear_rt_leftovers(const std::string& before_case) {
+  const std::vector<long> left = demote_leftover_rt_threads();
+  if (left.empty()) return;
+  nlohmann::json snapshot = context_snapshot();
+  nlohmann::json list = snapshot.value("rt_leftovers", nlohmann::json::array());
+  list.push_back({{"found_before", before_case}, {"tids", left}});
+  context_set("rt_leftovers", list);
+}
+
 // ---- backends -----------------------------------------------------------------------------------
 RuntimeOptions BackendConfig::runtime_options() const {
   RuntimeOptions o;

@@ -129,6 +129,9 @@ long gettid_now();
 // Threads of this process still SCHED_FIFO/SCHED_RR (other than the caller). Demotes them and
 // returns their tids: leaving one behind is a bug the caller reports.
 std::vector<long> demote_leftover_rt_threads();
+// Before an RT case: demotes RT threads an earlier case left (a backend's idle workers, say) so the
+// case's own check blames only itself, and records them in run_context() "rt_leftovers".
+void clear_rt_leftovers(const std::string& before_case);
 
 // ---- backends -----------------------------------------------------------------------------------
 // One registry row, or one variant of it.
