@@ -16,6 +16,7 @@
 // once, so no thread can spin; leftover RT threads are still checked and demoted after each case.
 #include <fmt/format.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -228,10 +229,13 @@ void run_reference(benchmark::State& state, Case c, const Where& where, int prio
 // ------------------------------------------------------------------------
 struct Probe {
   std::atomic<std::int64_t> first{0};
+  sem_t* ran = nullptr;  // posted after `first`, when the creator has no handle to wait on
 };
 
 void probe_routine(PVOID context) {
-  static_cast<Probe*>(context)->first.store(now_ns(), std::memory_order_release);
+  auto* probe = static_cast<Probe*>(context);
+  probe->first.store(now_ns(), std::memory_order_release);
+  if (probe->ran != nullptr) sem_post(probe->ran);
 }
 
 NTSTATUS driver_entry(PDRIVER_OBJECT, PUNICODE_STRING) {
@@ -336,6 +340,12 @@ void run_contract(benchmark::State& state, const ContractCase& cc) {
     if (cc.where.creator >= 0) pin.emplace(cc.where.creator);
     RuntimeScope scope(runtime);
     DdiOwner owner(cc.ddi);
+    sem_t ran;
+    sem_init(&ran, 0, 0);
+    struct SemGuard {
+      sem_t* s;
+      ~SemGuard() { sem_destroy(s); }
+    } ran_guard{&ran};
     if (!NT_SUCCESS(owner.status())) {
       state.SkipWithError(status_text("creating the driver or adapter", owner.status()).c_str());
       return;
@@ -343,6 +353,7 @@ void run_contract(benchmark::State& state, const ContractCase& cc) {
     for (auto _ : state) {
       if (interrupted(state)) break;
       Probe probe;
+      if (cc.ddi == Ddi::storport) probe.ran = &ran;
       HANDLE handle = nullptr;
       const std::int64_t t0 = now_ns();
       spin_for_ns(delay);
@@ -366,8 +377,9 @@ void run_contract(benchmark::State& state, const ContractCase& cc) {
         t1 = now_ns();
       }
       if (cc.ddi == Ddi::storport || handle == nullptr) {
-        // No handle to wait on: the adapter limit counts live threads, so let it drain untimed.
-        while (probe.first.load(std::memory_order_acquire) == 0) std::this_thread::yield();
+        // No handle to wait on: block (a yield loop would hold a shared CPU from the new thread
+        // until the next tick), then let the adapter's live-thread count drain, untimed.
+        sem_wait(&ran);
         runtime.wait_idle(std::chrono::seconds(5));
       }
       const double sample = cc.kind == Case::round_trip
