@@ -296,9 +296,6 @@ bool Plan::wants_placement(const std::string& placement) const {
 bool Plan::wants_priority(int priority) const {
   return in_filter(selection.priorities, priority);
 }
-bool Plan::wants_backend_reference() const {
-  return true;
-}
 
 benchmark::internal::Benchmark* add_benchmark(Registration& reg, const std::string& name,
                                               std::function<void(benchmark::State&)> fn) {

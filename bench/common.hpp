@@ -148,7 +148,6 @@ struct Plan {
   bool quick = false;
   bool wants_placement(const std::string& placement) const;
   bool wants_priority(int priority) const;
-  bool wants_backend_reference() const;
 };
 
 // Registers `fn` under `name` with manual time, and records it.
