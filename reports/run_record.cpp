@@ -24,6 +24,7 @@ nlohmann::json to_json(const RunContext& c) {
   out["c2c"] = c.c2c;
   out["doctor"] = c.doctor;
   out["bench"] = c.bench;
+  out["wall_seconds"] = c.wall_seconds;
   return out;
 }
 

@@ -18,6 +18,7 @@ std::string clock_text(double seconds) {
 ProgressReporter::ProgressReporter(std::size_t total, bool show) : total_(total), show_(show) {}
 
 bool ProgressReporter::ReportContext(const Context& context) {
+  last_ = std::chrono::steady_clock::now();
   if (show_) draw("");
   return sink_ ? sink_->ReportContext(context) : true;
 }
@@ -27,7 +28,13 @@ void ProgressReporter::ReportRuns(const std::vector<Run>& reports) {
   // One repetition per pass: Google Benchmark reports each benchmark once, without aggregates.
   if (reports.empty()) return;
   ++done_;
-  if (show_) draw(reports.front().run_name.str());
+  const auto now = std::chrono::steady_clock::now();
+  const std::string name = reports.front().run_name.str();
+  const std::size_t suite_end = name.find('/');
+  const std::size_t case_end = name.find('/', suite_end == std::string::npos ? 0 : suite_end + 1);
+  by_case_[name.substr(0, case_end)] += std::chrono::duration<double>(now - last_).count();
+  last_ = now;
+  if (show_) draw(name);
 }
 
 void ProgressReporter::Finalize() {

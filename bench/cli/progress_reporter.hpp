@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <string>
 
 #include <benchmark/benchmark.h>
@@ -27,6 +28,9 @@ class ProgressReporter : public benchmark::BenchmarkReporter {
   // Erases the progress line (before printing anything else).
   void clear();
 
+  // Wall-clock seconds spent per case ("suite/case"), over every pass so far.
+  const std::map<std::string, double>& wall_seconds_by_case() const { return by_case_; }
+
  private:
   void draw(const std::string& last_name);
 
@@ -35,6 +39,8 @@ class ProgressReporter : public benchmark::BenchmarkReporter {
   bool show_;
   std::size_t done_ = 0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ = start_;  // end of the previous benchmark
+  std::map<std::string, double> by_case_;
 };
 
 }  // namespace tpb::cli

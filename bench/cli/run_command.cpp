@@ -4,6 +4,7 @@
 // Google Benchmark's own JSONReporter (in memory) through a display reporter that draws progress.
 // The passes are merged, the tpbench block added, the record written atomically and the summary
 // printed. Interrupted runs still write what was measured, marked partial, and exit 130.
+#include <chrono>
 #include <iostream>
 #include <regex>
 #include <sstream>
@@ -66,6 +67,7 @@ int run_run(const Invocation& invocation) {
   if (!parsed) return kExitSuccess;
   const RunOptions& options = *parsed;
 
+  const auto started = std::chrono::steady_clock::now();
   install_interrupt_handlers();
   const std::vector<Finding> findings = run_doctor_checks();
   bench::Registration registration;
@@ -107,6 +109,9 @@ int run_run(const Invocation& invocation) {
 
   report::RunContext context = build_record_context(invocation, options, registration, findings);
   context.partial = interrupted() || bench::stop_requested().load();
+  context.wall_seconds = {
+      {"total", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
+      {"by_case", progress.wall_seconds_by_case()}};
   const nlohmann::json record =
       report::make_record(report::merge_repetitions(passes, options.repetitions), context);
   report::write_json_file(record, options.out);

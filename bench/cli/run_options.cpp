@@ -98,7 +98,7 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
        "repetitions of each benchmark (--quick: 3); every one is kept in the record")      //
       ("min-time",
        po::value<double>()->default_value(kDefaultMinTime, fmt::format("{}", kDefaultMinTime)),  //
-       "minimum seconds per repetition (--quick: 0.02)")                                         //
+       "minimum seconds per repetition (--quick: 0.005)")                                         //
       ("quick", flag(), "the CI preset: 3 repetitions, short min-time, the gating cases")        //
       ("out", po::value<std::string>()->default_value(""),                                       //
        "record file (default reports/out/run-<UTC timestamp>.json)")                             //

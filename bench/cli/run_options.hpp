@@ -17,8 +17,8 @@ namespace tpb::cli {
 // Defaults, chosen so the default run ends within 60 s and --quick within 30 s on a 2-CPU VM.
 inline constexpr int kDefaultRepetitions = 5;
 inline constexpr int kQuickRepetitions = 3;
-inline constexpr double kDefaultMinTime = 0.05;  // seconds per repetition
-inline constexpr double kQuickMinTime = 0.02;
+inline constexpr double kDefaultMinTime = 0.01;  // seconds of measured time per repetition
+inline constexpr double kQuickMinTime = 0.005;
 
 struct RunOptions {
   bench::Selection selection;

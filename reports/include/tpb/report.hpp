@@ -42,6 +42,7 @@ struct RunContext {
   nlohmann::json c2c = nullptr;                              // core-to-core matrix, if measured
   nlohmann::json doctor = nlohmann::json::array();           // findings at the start of the run
   nlohmann::json bench = nlohmann::json::object();           // bench::run_context() as given
+  nlohmann::json wall_seconds = nlohmann::json::object();    // total and per suite/case
 };
 
 nlohmann::json to_json(const RunContext& context);
