@@ -224,4 +224,49 @@ TEST_P(Conformance, HandlesBelongToTheirRuntime) {
   EXPECT_EQ(ZwClose(h), STATUS_SUCCESS);
 }
 
+// 30-32 under contention: system threads creating, waiting for and closing threads concurrently
+// (each also referencing and dereferencing) leave no handle or object behind, and every thread ran
+TEST_P(Conformance, ConcurrentCreateWaitClose) {
+  // Room for creators, children and children still returning their worker: this test is about
+  // concurrency, not pool exhaustion (ExhaustionReportsInsufficientResources).
+  tpb::BackendOptions roomy = GetParam().options;
+  roomy.pool_capacity_per_cpu = 16;
+  tpb::Runtime rt(options().backend_options(roomy));
+  tpb::RuntimeScope scope(rt);
+  const auto before = Counters::baseline(rt);
+  const auto created_before = rt.stats().threads_created;
+  constexpr int kCreators = 3, kEach = 20;
+  std::atomic<int> ran{0}, errors{0};
+  HANDLE creators[kCreators] = {};
+  for (auto& c : creators) {
+    ASSERT_EQ(spawn(&c,
+                    [&] {
+                      for (int i = 0; i < kEach; ++i) {
+                        HANDLE h = nullptr;
+                        if (spawn(&h, [&] { ran.fetch_add(1); }) != STATUS_SUCCESS) {
+                          errors.fetch_add(1);
+                          continue;
+                        }
+                        PVOID t = nullptr;
+                        if (ObReferenceObjectByHandle(h, SYNCHRONIZE, *PsThreadType, KernelMode, &t,
+                                                      nullptr) != STATUS_SUCCESS)
+                          errors.fetch_add(1);
+                        if (i % 2 == 0 && ZwClose(h) != STATUS_SUCCESS) errors.fetch_add(1);
+                        if (t != nullptr) {
+                          if (wait_object(t) != STATUS_SUCCESS) errors.fetch_add(1);
+                          ObDereferenceObject(t);
+                        }
+                        if (i % 2 == 1 && ZwClose(h) != STATUS_SUCCESS) errors.fetch_add(1);
+                      }
+                    }),
+              STATUS_SUCCESS);
+  }
+  for (HANDLE c : creators) join_and_close(c);
+  EXPECT_TRUE(rt.wait_idle(std::chrono::milliseconds(kWaitMs)));
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(ran.load(), kCreators * kEach);
+  EXPECT_EQ(rt.stats().threads_created, created_before + kCreators + kCreators * kEach);
+  EXPECT_TRUE(eventually([&] { return Counters::of(rt) == before; })) << Counters::of(rt);
+}
+
 }  // namespace tpb_conf

@@ -280,4 +280,32 @@ TEST_P(Conformance, DeleteDeviceWithLiveThread) {
   unload_bounded(rt, driver);
 }
 
+// 10, 48: IoCreateSystemThread into a terminating process -> STATUS_PROCESS_IS_TERMINATING, and the
+// IoObject reference count is unchanged
+TEST_P(Conformance, IoCreateInTerminatingProcess) {
+  tpb::Runtime rt(options());
+  tpb::RuntimeScope scope(rt);
+  DriverScript script;
+  g_script = &script;
+  PDRIVER_OBJECT driver = nullptr;
+  ASSERT_EQ(SysThreadLoadDriver(&driver_entry, &driver), STATUS_SUCCESS);
+  PDEVICE_OBJECT device = script.device;
+  const LONG base = refcount(device);
+  HANDLE process = nullptr;
+  ASSERT_EQ(SysThreadCreateProcess(&process), STATUS_SUCCESS);
+  ASSERT_EQ(ZwTerminateProcess(process, STATUS_SUCCESS), STATUS_SUCCESS);
+  std::atomic<int> runs{0};
+  auto routine = [](PVOID c) { static_cast<std::atomic<int>*>(c)->fetch_add(1); };
+  HANDLE h = reinterpret_cast<HANDLE>(0x99);
+  EXPECT_EQ(IoCreateSystemThread(device, &h, THREAD_ALL_ACCESS, nullptr, process, nullptr, routine,
+                                 &runs),
+            STATUS_PROCESS_IS_TERMINATING);
+  EXPECT_EQ(h, reinterpret_cast<HANDLE>(0x99));
+  EXPECT_EQ(refcount(device), base);
+  EXPECT_TRUE(rt.wait_idle(std::chrono::milliseconds(kWaitMs)));
+  EXPECT_EQ(runs.load(), 0);
+  EXPECT_EQ(ZwClose(process), STATUS_SUCCESS);
+  unload_bounded(rt, driver);
+}
+
 }  // namespace tpb_conf

@@ -302,4 +302,33 @@ TEST_P(Conformance, DelayExecution) {
   EXPECT_EQ(inside, STATUS_SUCCESS);
 }
 
+// 23 (mixed dispatcher objects): WaitAny over an event and a thread returns the index of whichever
+// is signaled
+TEST_P(Conformance, WaitAnyOverEventAndThread) {
+  tpb::Runtime rt(options());
+  tpb::RuntimeScope scope(rt);
+  Gate gate;
+  HANDLE h = nullptr;
+  ASSERT_EQ(spawn(&h, [&] { gate.wait(); }), STATUS_SUCCESS);
+  PKTHREAD t = reference_thread(h);
+  KEVENT event;
+  KeInitializeEvent(&event, NotificationEvent, FALSE);
+  PVOID objects[2] = {&event, t};
+  LARGE_INTEGER short_wait = relative_ms(20);
+  EXPECT_EQ(KeWaitForMultipleObjects(2, objects, WaitAny, Executive, KernelMode, FALSE, &short_wait,
+                                     nullptr),
+            STATUS_TIMEOUT);
+  gate.open();
+  LARGE_INTEGER timeout = relative_ms(kWaitMs);
+  EXPECT_EQ(KeWaitForMultipleObjects(2, objects, WaitAny, Executive, KernelMode, FALSE, &timeout,
+                                     nullptr),
+            STATUS_WAIT_0 + 1);
+  KeSetEvent(&event, 0, FALSE);
+  EXPECT_EQ(KeWaitForMultipleObjects(2, objects, WaitAny, Executive, KernelMode, FALSE, &timeout,
+                                     nullptr),
+            STATUS_WAIT_0);
+  ObDereferenceObject(t);
+  EXPECT_EQ(ZwClose(h), STATUS_SUCCESS);
+}
+
 }  // namespace tpb_conf
