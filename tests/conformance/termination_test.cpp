@@ -94,11 +94,16 @@ TEST_P(Conformance, TerminateAtApcLevel) {
 // STATUS_INVALID_PARAMETER and the caller goes on
 TEST_P(Conformance, TerminateFromNonSystemThreadFails) {
   tpb::Runtime rt(options());
-  tpb::RuntimeScope scope(rt);
-  EXPECT_EQ(PsTerminateSystemThread(STATUS_SUCCESS), STATUS_INVALID_PARAMETER);
-  EXPECT_EQ(PsTerminateSystemThread(static_cast<NTSTATUS>(0x1234)), STATUS_INVALID_PARAMETER);
+  {
+    tpb::RuntimeScope scope(rt);
+    EXPECT_EQ(PsTerminateSystemThread(STATUS_SUCCESS), STATUS_INVALID_PARAMETER);
+    EXPECT_EQ(PsTerminateSystemThread(static_cast<NTSTATUS>(0x1234)), STATUS_INVALID_PARAMETER);
+    // The caller went on and still creates threads.
+    HANDLE h = nullptr;
+    ASSERT_EQ(spawn(&h, [] {}), STATUS_SUCCESS);
+    join_and_close(h);
+  }
   // And with no scope: the default runtime.
-  tpb::Runtime::default_runtime();
   EXPECT_EQ(PsTerminateSystemThread(STATUS_SUCCESS), STATUS_INVALID_PARAMETER);
 }
 
