@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <iostream>
 
 namespace tpb::cli {
@@ -36,6 +37,15 @@ std::string environment_name(std::string_view option) {
   for (char c : option)
     out += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
+}
+
+std::string option_source(const Invocation& invocation, std::string_view option) {
+  const std::string flag = "--" + std::string(option);
+  for (const auto& arg : invocation.args)
+    if (arg == flag || arg.rfind(flag + "=", 0) == 0) return flag;
+  const std::string variable = environment_name(option);
+  if (std::getenv(variable.c_str())) return variable + " (" + flag + ")";
+  return flag;
 }
 
 bool parse_options(const Invocation& invocation, const CommandHelp& help,

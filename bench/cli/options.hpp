@@ -44,6 +44,10 @@ po::options_description option_table();
 // "a, b,c" -> {"a", "b", "c"}; empty items are dropped.
 std::vector<std::string> split_list(std::string_view list);
 
+// How to name an option in an error message: "--min-time", or "TPB_MIN_TIME (--min-time)" when
+// the value came from the environment.
+std::string option_source(const Invocation& invocation, std::string_view option);
+
 // "min-time" -> "TPB_MIN_TIME".
 std::string environment_name(std::string_view option);
 

@@ -31,16 +31,17 @@ std::string join(const std::vector<std::string>& items) {
 // "all" (or nothing) -> empty, meaning every one; else each item must be in `known`.
 std::vector<std::string> checked_list(const std::string& option, const std::string& value,
                                       const std::vector<std::string>& known, const char* what) {
+  // `option` is already the name to show (option_source()).
   auto items = split_list(value);
   if (items.empty() || (items.size() == 1 && items[0] == "all")) return {};
   for (const auto& item : items)
     if (std::find(known.begin(), known.end(), item) == known.end())
       throw UsageError(
-          fmt::format("--{}: unknown {} '{}' (known: {}, all)", option, what, item, join(known)));
+          fmt::format("{}: unknown {} '{}' (known: {}, all)", option, what, item, join(known)));
   return items;
 }
 
-std::vector<int> parse_priorities(const std::string& value) {
+std::vector<int> parse_priorities(const std::string& option, const std::string& value) {
   std::vector<int> out;
   for (const auto& item : split_list(value)) {
     int priority = -1;
@@ -52,7 +53,7 @@ std::vector<int> parse_priorities(const std::string& value) {
     }
     if (used != item.size() || priority < 0 || priority > 31)
       throw UsageError(
-          fmt::format("--priority: '{}' is not a KPRIORITY (a whole number 0..31)", item));
+          fmt::format("{}: '{}' is not a KPRIORITY (a whole number 0..31)", option, item));
     out.push_back(priority);
   }
   return out;
@@ -98,7 +99,7 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
        "repetitions of each benchmark (--quick: 3); every one is kept in the record")      //
       ("min-time",
        po::value<double>()->default_value(kDefaultMinTime, fmt::format("{}", kDefaultMinTime)),  //
-       "minimum seconds per repetition (--quick: 0.005)")                                         //
+       "minimum seconds per repetition (--quick: 0.005)")                                        //
       ("quick", flag(), "the CI preset: 3 repetitions, short min-time, the gating cases")        //
       ("out", po::value<std::string>()->default_value(""),                                       //
        "record file (default reports/out/run-<UTC timestamp>.json)")                             //
@@ -118,33 +119,39 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
                      options, values))
     return std::nullopt;
 
+  const auto source = [&invocation](std::string_view option) {
+    return option_source(invocation, option);
+  };
   RunOptions run;
   run.selection.quick = values["quick"].as<bool>();
   run.repetitions = values["repetitions"].as<int>();
   if (values["repetitions"].defaulted() && run.selection.quick) run.repetitions = kQuickRepetitions;
   if (run.repetitions <= 0)
-    throw UsageError(
-        fmt::format("--repetitions: must be a positive whole number, got {}", run.repetitions));
+    throw UsageError(fmt::format("{}: must be a positive whole number, got {}",
+                                 source("repetitions"), run.repetitions));
   run.min_time = values["min-time"].as<double>();
   if (values["min-time"].defaulted() && run.selection.quick) run.min_time = kQuickMinTime;
   if (!(run.min_time > 0))
-    throw UsageError(fmt::format("--min-time: must be more than 0 seconds, got {}", run.min_time));
+    throw UsageError(
+        fmt::format("{}: must be more than 0 seconds, got {}", source("min-time"), run.min_time));
 
   std::vector<std::string> backends;
   for (const auto& entry : backend_registry()) backends.emplace_back(entry.name);
   run.selection.backends =
-      checked_list("backend", values["backend"].as<std::string>(), backends, "backend");
+      checked_list(source("backend"), values["backend"].as<std::string>(), backends, "backend");
   std::vector<std::string> suites;
   for (const auto& suite : bench::suites()) suites.push_back(suite.name);
-  run.selection.suites = checked_list("suite", values["suite"].as<std::string>(), suites, "suite");
-  run.selection.placements =
-      checked_list("placement", values["placement"].as<std::string>(), kPlacements, "placement");
-  run.selection.priorities = parse_priorities(values["priority"].as<std::string>());
+  run.selection.suites =
+      checked_list(source("suite"), values["suite"].as<std::string>(), suites, "suite");
+  run.selection.placements = checked_list(
+      source("placement"), values["placement"].as<std::string>(), kPlacements, "placement");
+  run.selection.priorities =
+      parse_priorities(source("priority"), values["priority"].as<std::string>());
 
   run.selection.inject_slowdown_pct = values["inject-slowdown"].as<double>();
   if (!(run.selection.inject_slowdown_pct >= 0))
-    throw UsageError(fmt::format("--inject-slowdown: must be a percentage of 0 or more, got {}",
-                                 run.selection.inject_slowdown_pct));
+    throw UsageError(fmt::format("{}: must be a percentage of 0 or more, got {}",
+                                 source("inject-slowdown"), run.selection.inject_slowdown_pct));
 
   run.filter = values["filter"].as<std::string>();
   if (!run.filter.empty()) {
@@ -152,15 +159,15 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
     try {
       std::regex check(pattern, std::regex::extended);
     } catch (const std::regex_error& e) {
-      throw UsageError(
-          fmt::format("--filter: invalid regular expression '{}': {}", run.filter, e.what()));
+      throw UsageError(fmt::format("{}: invalid regular expression '{}': {}", source("filter"),
+                                   run.filter, e.what()));
     }
   }
 
   const std::string out = values["out"].as<std::string>();
   run.out = out.empty() ? default_out() : std::filesystem::path(out);
   if (const std::string problem = report::check_writable(run.out); !problem.empty())
-    throw UsageError(fmt::format("--out: {}: {}", run.out.string(), problem));
+    throw UsageError(fmt::format("{}: {}: {}", source("out"), run.out.string(), problem));
 
   run.progress = !values["no-progress"].as<bool>() && ::isatty(STDOUT_FILENO);
   return run;
