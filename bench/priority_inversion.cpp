@@ -82,6 +82,7 @@ struct Group {
   int policy[kRoles]{};
   int host_priority[kRoles]{};
   int cpu[kRoles]{};
+  int glibc_policy[kRoles]{};
 };
 
 struct RoleContext {
@@ -128,9 +129,14 @@ void role_routine(PVOID raw) {
   g.thread[role] = KeGetCurrentThread();
   g.watchdog->watch(gettid_now());
   KeSetPriorityThread(KeGetCurrentThread(), kRolePriority[role]);
+  // The kernel's view, by syscall: glibc's pthread_getschedparam answers from a cache that a
+  // priority change by tid (sched_setscheduler from another thread) does not update.
   sched_param param{};
-  pthread_getschedparam(pthread_self(), &g.policy[role], &param);
+  g.policy[role] = sched_getscheduler(0);
+  sched_getparam(0, &param);
   g.host_priority[role] = param.sched_priority;
+  sched_param cached{};
+  pthread_getschedparam(pthread_self(), &g.glibc_policy[role], &cached);
   g.cpu[role] = current_cpu();
   sem_post(&g.ready);
   for (;;) {
@@ -289,10 +295,16 @@ void run_inversion(benchmark::State& state, const BackendConfig& config, Protoco
             break;
           }
           if (g.lock_error != 0) {
-            error = fmt::format(
-                "low could not take the {} mutex: {}{}", to_string(protocol),
-                std::strerror(g.lock_error),
-                priorities_applied ? "" : " (it does not run SCHED_FIFO: " + label + ")");
+            std::string why;
+            if (!priorities_applied)
+              why = " (it does not run SCHED_FIFO: " + label + ")";
+            else if (g.glibc_policy[kLow] != g.policy[kLow])
+              why = fmt::format(
+                  " (the kernel runs it SCHED_FIFO {} but glibc's cached policy differs: its "
+                  "scheduling was changed by tid, and glibc computes the ceiling from its cache)",
+                  g.host_priority[kLow]);
+            error = fmt::format("low could not take the {} mutex: {}{}", to_string(protocol),
+                                std::strerror(g.lock_error), why);
             break;
           }
           const auto wait = static_cast<double>(g.acquired_ns - g.release_ns);
