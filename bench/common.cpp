@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <map>
 
 namespace tpb::bench::detail {
@@ -263,6 +264,18 @@ std::vector<long> demote_leftover_rt_threads() {
   }
   closedir(dir);
   return left;
+}
+
+std::string describe_leftovers(const std::vector<long>& tids) {
+  std::string out =
+      fmt::format("{} SCHED_FIFO thread(s) left behind after the case (demoted):", tids.size());
+  for (long tid : tids) {
+    std::ifstream comm(fmt::format("/proc/self/task/{}/comm", tid));
+    std::string name;
+    std::getline(comm, name);
+    out += fmt::format(" {} '{}'", tid, name);
+  }
+  return out;
 }
 
 void clear_rt_leftovers(const std::string& before_case) {

@@ -129,6 +129,8 @@ long gettid_now();
 // Threads of this process still SCHED_FIFO/SCHED_RR (other than the caller). Demotes them and
 // returns their tids: leaving one behind is a bug the caller reports.
 std::vector<long> demote_leftover_rt_threads();
+// "2 SCHED_FIFO thread(s) left behind after the case (demoted): 123 'name', ...".
+std::string describe_leftovers(const std::vector<long>& tids);
 // Before an RT case: demotes RT threads an earlier case left (a backend's idle workers, say) so the
 // case's own check blames only itself, and records them in run_context() "rt_leftovers".
 void clear_rt_leftovers(const std::string& before_case);

@@ -186,9 +186,7 @@ void finish_rt_case(benchmark::State& state, int priority) {
   if (priority < 16) return;
   const auto left = demote_leftover_rt_threads();
   if (!left.empty() && !state.error_occurred())
-    state.SkipWithError(
-        fmt::format("{} SCHED_FIFO thread(s) left behind after the case (demoted)", left.size())
-            .c_str());
+    state.SkipWithError(describe_leftovers(left).c_str());
 }
 
 void start_rt_case(Case c, const Where& where, int priority, const std::string& backend) {

@@ -334,9 +334,7 @@ void run_inversion(benchmark::State& state, const BackendConfig& config, Protoco
     });
   }
   const auto left = demote_leftover_rt_threads();
-  if (!left.empty() && error.empty())
-    error =
-        fmt::format("{} SCHED_FIFO thread(s) left behind after the case (demoted)", left.size());
+  if (!left.empty() && error.empty()) error = describe_leftovers(left);
   pthread_mutex_destroy(&g.lock);
   for (auto& s : g.go) sem_destroy(&s);
   for (sem_t* s : {&g.ready, &g.low_locked, &g.done, &g.run_done}) sem_destroy(s);
