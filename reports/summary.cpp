@@ -167,6 +167,8 @@ std::string summary_table(const nlohmann::json& record, const SummaryOptions& op
           row.scenarios > 1 ? fmt::format("  ({} scenarios)", row.scenarios) : std::string());
     }
   }
+  constexpr std::size_t kMaxMessage = 160;
+  if (first_error.size() > kMaxMessage) first_error = first_error.substr(0, kMaxMessage) + "...";
   if (errors > 0)
     out += fmt::format("{} benchmark{} reported an error; first: {}\n", errors,
                        errors == 1 ? "" : "s", first_error);

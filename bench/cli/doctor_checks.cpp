@@ -67,7 +67,8 @@ Finding check_smt() {
             "SMT on: hardware threads of one core share its execution units",
             "pin benchmarks to distinct cores, or echo off | sudo tee "
             "/sys/devices/system/cpu/smt/control"};
-  return {"smt", Severity::ok, fmt::format("SMT {}", control.value_or("off")), ""};
+  return {"smt", Severity::ok, fmt::format("SMT off (control: {})", control.value_or("absent")),
+          ""};
 }
 
 Finding check_isolation() {
