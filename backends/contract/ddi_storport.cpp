@@ -1,6 +1,7 @@
 // DDI: StorPort adapter threads (CONTRACTS.md 1.9 and section 6, question 8).
 #include <systhread/storport.h>
 
+#include <cstring>
 #include <string>
 
 #include "contract/affinity.hpp"
@@ -13,13 +14,22 @@ using namespace tpb::detail;
 
 namespace {
 
-bool valid_priority(STOR_THREAD_PRIORITY p) {
-  return p >= StorThreadPriorityBackground && p <= StorThreadPriorityRealTime;
+// A C caller may pass any int where the enum is expected: read it as one, never as the enum.
+template <class Source>
+int level_of(const Source& source) {
+  static_assert(sizeof(Source) == sizeof(int));
+  int level;
+  std::memcpy(&level, &source, sizeof level);
+  return level;
 }
 
-KPRIORITY kpriority_of(STOR_THREAD_PRIORITY p) {
+bool valid_priority(int level) {
+  return level >= StorThreadPriorityBackground && level <= StorThreadPriorityRealTime;
+}
+
+KPRIORITY kpriority_of(int level) {
   static constexpr KPRIORITY kMap[] = {7, 8, 12, 13, 14, 15, 18};
-  return kMap[p];
+  return kMap[level];
 }
 
 ULONG stor_status_of(NTSTATUS status) {
@@ -56,7 +66,7 @@ ULONG StorPortCreateSystemThread(PVOID HwDeviceExtension, PSTOR_THREAD_START_ROU
   RuntimeState& runtime = current_runtime();
   AdapterRecord* adapter = runtime.find_adapter(HwDeviceExtension);
   if (adapter == nullptr || StartRoutine == nullptr) return STOR_STATUS_INVALID_PARAMETER;
-  STOR_THREAD_PRIORITY level = Priority != nullptr ? *Priority : StorThreadPriorityNormal;
+  int level = Priority != nullptr ? level_of(*Priority) : StorThreadPriorityNormal;
   if (!valid_priority(level)) return STOR_STATUS_INVALID_PARAMETER;
   CreateRequest request;
   request.routine = StartRoutine;
@@ -76,11 +86,12 @@ ULONG StorPortSetPriorityThread(PVOID HwDeviceExtension, PVOID ThreadContext,
   if (current_irql() != PASSIVE_LEVEL) return STOR_STATUS_INVALID_IRQL;
   RuntimeState& runtime = current_runtime();
   AdapterRecord* adapter = runtime.find_adapter(HwDeviceExtension);
-  if (adapter == nullptr || !valid_priority(Priority)) return STOR_STATUS_INVALID_PARAMETER;
+  const int level = level_of(Priority);
+  if (adapter == nullptr || !valid_priority(level)) return STOR_STATUS_INVALID_PARAMETER;
   std::lock_guard lock(adapter->mutex);
   ThreadRecord* thread = runtime.adapter_thread(*adapter, ThreadContext);
   if (thread == nullptr) return STOR_STATUS_INVALID_PARAMETER;
-  runtime.set_priority(*thread, kpriority_of(Priority));
+  runtime.set_priority(*thread, kpriority_of(level));
   return STOR_STATUS_SUCCESS;
 }
 

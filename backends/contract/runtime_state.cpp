@@ -41,6 +41,14 @@ bool verifier_from(const RuntimeOptions& options) {
 
 std::atomic<std::uint64_t> g_adapter_tokens{1};
 
+// A device extension: max-aligned and zeroed to the last byte (value-initialising max_align_t
+// leaves its padding alone).
+std::unique_ptr<std::max_align_t[]> zeroed_extension(std::size_t words) {
+  std::unique_ptr<std::max_align_t[]> memory(new (std::nothrow) std::max_align_t[words]);
+  if (memory) std::memset(memory.get(), 0, words * sizeof(std::max_align_t));
+  return memory;
+}
+
 constexpr ULONG kInvalidThreadAttributes = OBJ_PERMANENT | OBJ_EXCLUSIVE | OBJ_OPENIF;
 
 NTSTATUS status_of(LaunchStatus s) {
@@ -206,6 +214,11 @@ NTSTATUS RuntimeState::create_thread(const CreateRequest& request) {
       host.outcome = HostPriorityState::Outcome::unsupported;
       break;
     case Capabilities::Priority::arena_level:
+      if (!permitted(requested, rights) && options_.priority_policy() == PriorityPolicy::strict) {
+        release(thread);
+        uncharge(placed.charged);
+        return STATUS_PRIVILEGE_NOT_HELD;
+      }
       launch.priority =
           permitted(requested, rights) ? requested : nearest_permitted(requested, rights);
       host.effective = backend_->effective_priority(launch.priority);
@@ -504,7 +517,7 @@ NTSTATUS RuntimeState::create_device(DriverRecord& driver, ULONG extension_size,
   if (device == nullptr) return STATUS_INSUFFICIENT_RESOURCES;
   std::size_t words = (extension_size + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t);
   if (words != 0) {
-    device->extension.reset(new (std::nothrow) std::max_align_t[words]());
+    device->extension = zeroed_extension(words);
     if (!device->extension) {
       delete device;
       return STATUS_INSUFFICIENT_RESOURCES;
@@ -607,7 +620,7 @@ AdapterRecord* RuntimeState::create_adapter(ULONG extension_size) {
   auto adapter = std::make_unique<AdapterRecord>();
   std::size_t words = std::max<std::size_t>(
       1, (extension_size + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t));
-  adapter->extension.reset(new (std::nothrow) std::max_align_t[words]());
+  adapter->extension = zeroed_extension(words);
   if (!adapter->extension) return nullptr;
   adapter->limit = options_.adapter_thread_limit() != 0
                        ? options_.adapter_thread_limit()
