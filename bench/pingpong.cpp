@@ -239,7 +239,7 @@ void PingPong::initiator() {
       before = self->read();
     }
     bool ok = true;
-    for (int s = 0; s < options_.samples_per_batch && ok; ++s) {
+    for (int s = 0; s < batch_samples_ && ok; ++s) {
       const std::int64_t t0 = now_ns();
       for (int r = 0; r < rounds && ok; ++r) {
         spin_for_ns(options_.delay_ns);
@@ -270,7 +270,9 @@ bool PingPong::wait_ready(int timeout_ms) {
 
 bool PingPong::run_batch(Batch& out, int timeout_ms, bool count) {
   out = Batch{};
-  out.one_way_ns.reserve(static_cast<std::size_t>(options_.samples_per_batch));
+  // A counting batch is longer: the hand-off with this thread adds a switch or two per batch.
+  batch_samples_ = count ? 4 * options_.samples_per_batch : options_.samples_per_batch;
+  out.one_way_ns.reserve(static_cast<std::size_t>(batch_samples_));
   batch_ = &out;
   // Both sides are blocked between batches, so readings taken here bracket exactly this batch.
   std::optional<SwitchCounters> side0, side1;

@@ -61,7 +61,7 @@ class PingPong {
   bool wait_ready(int timeout_ms);
   // Runs one batch; false when side 0 did not finish within `timeout_ms` (the run is then broken).
   // A counting batch also counts both sides' context switches and migrations; its times carry the
-  // counters' own cost, so callers keep it out of their samples.
+  // counters' own cost, so callers keep it out of their samples. It runs 4x the samples.
   bool run_batch(Batch& out, int timeout_ms, bool count = false);
   // Ends both bodies (idempotent).
   void stop();
@@ -83,7 +83,8 @@ class PingPong {
   std::atomic<bool> perf_{true};
   std::atomic<bool> placement_ok_{true};
   std::atomic<long> tid_[2]{0, 0};
-  bool count_self_ = false;  // getrusage fallback: the initiator counts itself
+  bool count_self_ = false;
+  int batch_samples_ = 0;  // getrusage fallback: the initiator counts itself
   bool stopped_ = false;
   Batch* batch_ = nullptr;
 };
