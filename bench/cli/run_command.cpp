@@ -39,7 +39,8 @@ std::size_t count_selected(const std::vector<std::string>& names, const std::str
   return n;
 }
 
-// Google Benchmark reads its settings from argv; it is handed only the flags tpbench sets.
+// Google Benchmark reads its settings from argv; it is handed only the flags tpbench sets. The
+// strings are static: Google Benchmark keeps a pointer to argv[0].
 void initialize_benchmark(const std::string& program, const RunOptions& options) {
   static std::vector<std::string> args;
   args = {program, "--benchmark_repetitions=1",
@@ -58,6 +59,35 @@ std::vector<std::string> variant_keys() {
   for (const auto& entry : backend_registry())
     for (const auto& v : entry.variants) keys.emplace_back(v.key);
   return keys;
+}
+
+// Runs every selected benchmark once per pass, `options.repetitions` passes (fewer when
+// interrupted), and returns Google Benchmark's JSON of each pass.
+std::vector<nlohmann::json> run_passes(const RunOptions& options,
+                                       const bench::Registration& registration,
+                                       ProgressReporter& progress) {
+  std::ostringstream benchmark_errors;  // Google Benchmark's own complaints, replaced by ours
+  progress.SetErrorStream(&benchmark_errors);
+  std::vector<nlohmann::json> passes;
+  for (int pass = 0; pass < options.repetitions && !interrupted(); ++pass) {
+    std::ostringstream json_text;
+    benchmark::JSONReporter json_reporter;
+    json_reporter.SetOutputStream(&json_text);
+    json_reporter.SetErrorStream(&benchmark_errors);
+    progress.set_sink(&json_reporter);
+    const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&progress);
+    progress.set_sink(nullptr);
+    if (ran == 0 && !interrupted()) {
+      progress.clear();
+      if (registration.names.empty())
+        throw UsageError("nothing to run: the selection registered no benchmark on this machine");
+      throw UsageError(fmt::format("--filter: no benchmark matches '{}'", options.filter));
+    }
+    if (ran > 0) passes.push_back(report::parse_benchmark_json(json_text.str()));
+  }
+  progress.clear();
+  progress.SetErrorStream(&std::cerr);
+  return passes;
 }
 
 }  // namespace
@@ -85,26 +115,7 @@ int run_run(const Invocation& invocation) {
   initialize_benchmark(invocation.argv.front(), options);
   ProgressReporter progress(expected * static_cast<std::size_t>(options.repetitions),
                             options.progress);
-  std::ostringstream benchmark_errors;  // Google Benchmark's own complaints, replaced by ours
-  progress.SetErrorStream(&benchmark_errors);
-  std::vector<nlohmann::json> passes;
-  for (int pass = 0; pass < options.repetitions && !interrupted(); ++pass) {
-    std::ostringstream json_text;
-    benchmark::JSONReporter json_reporter;
-    json_reporter.SetOutputStream(&json_text);
-    json_reporter.SetErrorStream(&benchmark_errors);
-    progress.set_sink(&json_reporter);
-    const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&progress);
-    progress.set_sink(nullptr);
-    if (ran == 0 && !interrupted()) {
-      progress.clear();
-      if (registration.names.empty())
-        throw UsageError("nothing to run: the selection registered no benchmark on this machine");
-      throw UsageError(fmt::format("--filter: no benchmark matches '{}'", options.filter));
-    }
-    if (ran > 0) passes.push_back(report::parse_benchmark_json(json_text.str()));
-  }
-  progress.clear();
+  const std::vector<nlohmann::json> passes = run_passes(options, registration, progress);
   benchmark::Shutdown();
 
   report::RunContext context = build_record_context(invocation, options, registration, findings);
