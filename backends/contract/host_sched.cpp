@@ -46,16 +46,20 @@ int set_thread_nice(long tid, int nice) {
   return 0;
 }
 
-int apply_host_priority(long tid, const HostPriority& priority) {
+int apply_host_priority(pthread_t thread, long tid, const HostPriority& priority) {
   sched_param param{};
   int policy = SCHED_OTHER;
   if (priority.policy == HostPriority::Policy::fifo) {
     policy = SCHED_FIFO;
     param.sched_priority = priority.rt_priority;
   }
-  if (sched_setscheduler(static_cast<pid_t>(tid), policy, &param) != 0) return errno;
+  if (int rc = pthread_setschedparam(thread, policy, &param); rc != 0) return rc;
   if (policy == SCHED_OTHER) return set_thread_nice(tid, priority.nice);
   return 0;
+}
+
+int apply_own_priority(const HostPriority& priority) {
+  return apply_host_priority(pthread_self(), 0, priority);
 }
 
 int read_host_priority(long tid, HostPriority& out) {

@@ -2,6 +2,7 @@
 // policy and affinity by Linux tid (0 = the calling thread). Each returns 0 or an errno value.
 #pragma once
 
+#include <pthread.h>
 #include <sched.h>
 #include <sys/types.h>
 
@@ -31,8 +32,12 @@ class CpuSet {
 
 long current_tid();
 int set_thread_nice(long tid, int nice);
-// Sets policy and level (and nice, for SCHED_OTHER) of thread `tid`.
-int apply_host_priority(long tid, const HostPriority& priority);
+// Sets policy and level (and nice, for SCHED_OTHER) of a running thread, given as its pthread_t
+// and Linux tid. The policy goes through pthread_setschedparam so glibc's cached copy (which
+// PTHREAD_PRIO_PROTECT mutexes and pthread_getschedparam read) stays true.
+int apply_host_priority(pthread_t thread, long tid, const HostPriority& priority);
+// The same for the calling thread.
+int apply_own_priority(const HostPriority& priority);
 // Reads the policy and level of thread `tid`.
 int read_host_priority(long tid, HostPriority& out);
 int set_thread_affinity(long tid, const std::vector<int>& cpus);

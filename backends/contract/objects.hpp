@@ -6,6 +6,8 @@
 // and one on its process.
 #pragma once
 
+#include <pthread.h>
+
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -89,6 +91,7 @@ struct ThreadRecord : KernelObject {
   KPRIORITY base_priority = 8;
   int base_saturation = 0;  // +1/-1 once |increment| >= 16 was asked
   long host_tid = 0;
+  pthread_t host_thread{};  // valid while started && !ended
   bool started = false;
   bool ended = false;
   bool priority_dirty = false;  // changed before the thread started: apply when it does

@@ -222,7 +222,9 @@ NTSTATUS RuntimeState::create_thread(const CreateRequest& request) {
       launch.priority =
           permitted(requested, rights) ? requested : nearest_permitted(requested, rights);
       host.effective = backend_->effective_priority(launch.priority);
-      host.outcome = HostPriorityState::Outcome::arena_level;
+      // What the caller most needs to know first: that best-effort moved the level.
+      host.outcome = permitted(requested, rights) ? HostPriorityState::Outcome::arena_level
+                                                  : HostPriorityState::Outcome::nearest;
       break;
     case Capabilities::Priority::applied:
       if (permitted(requested, rights)) {
@@ -324,9 +326,10 @@ NTSTATUS RuntimeState::create_thread(const CreateRequest& request) {
 void RuntimeState::thread_started(ThreadRecord& thread) {
   std::lock_guard lock(thread.sched_mutex);
   thread.host_tid = current_tid();
+  thread.host_thread = pthread_self();
   thread.started = true;
   if (thread.priority_dirty && capabilities_.priority == Capabilities::Priority::applied) {
-    if (apply_host_priority(0, thread.host.effective) != 0)
+    if (apply_own_priority(thread.host.effective) != 0)
       thread.host.outcome = HostPriorityState::Outcome::unsupported;
   }
   thread.priority_dirty = false;
@@ -407,6 +410,7 @@ ThreadRecord* RuntimeState::new_foreign_thread() {
   reference(host_process_);
   thread->system = false;
   thread->host_tid = current_tid();
+  thread->host_thread = pthread_self();
   thread->started = true;
   thread->priority = options_.initial_thread_priority();
   thread->base_priority = host_process_->base_priority;
@@ -445,7 +449,7 @@ KPRIORITY RuntimeState::set_priority(ThreadRecord& thread, KPRIORITY priority) {
   if (!thread.started) {
     thread.priority_dirty = true;
   } else if (!thread.ended) {
-    if (apply_host_priority(thread.host_tid, host.effective) != 0)
+    if (apply_host_priority(thread.host_thread, thread.host_tid, host.effective) != 0)
       host.outcome = HostPriorityState::Outcome::unsupported;
   }
   return previous;

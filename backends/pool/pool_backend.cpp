@@ -255,14 +255,14 @@ class PoolBackend final : public ThreadBackend {
     if (w.pin) sched_setaffinity(0, w.cpus.size(), w.cpus.get());
     // An EPERM here is too late to refuse the launch; the runtime probed the process's rights
     // before launching, so the system thread just runs at what the worker has.
-    if (w.apply_priority) apply_host_priority(w.tid, w.priority);
+    if (w.apply_priority) apply_own_priority(w.priority);
     w.trampoline(w.argument);
   }
 
   static bool restore(Worker& w) {
     if (w.name[0] != '\0') pthread_setname_np(pthread_self(), w.own_name);
     bool ok = sched_setaffinity(0, w.own_cpu.size(), w.own_cpu.get()) == 0;
-    return apply_host_priority(w.tid, kOwnPriority) == 0 && ok;
+    return apply_own_priority(kOwnPriority) == 0 && ok;
   }
 
   const unsigned capacity_;

@@ -36,7 +36,7 @@ struct Start {
     if (name[0] != '\0') pthread_setname_np(pthread_self(), name);
     if (!cpus.empty()) set_thread_affinity(0, cpus);
     // Too late to refuse on EPERM; the runtime probed the rights before launching, so run.
-    if (apply_priority) apply_host_priority(0, priority);
+    if (apply_priority) apply_own_priority(priority);
     trampoline(argument);
     if (completion != nullptr) completion(argument);
   }

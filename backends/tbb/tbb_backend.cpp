@@ -46,8 +46,8 @@ class ClassObserver final : public tbb::task_scheduler_observer {
   }
   ~ClassObserver() override { observe(false); }
   // EPERM (no right to SCHED_FIFO) leaves the worker at SCHED_OTHER: best effort by design.
-  void on_scheduler_entry(bool) override { apply_host_priority(0, priority_); }
-  void on_scheduler_exit(bool) override { apply_host_priority(0, kVariable); }
+  void on_scheduler_entry(bool) override { apply_own_priority(priority_); }
+  void on_scheduler_exit(bool) override { apply_own_priority(kVariable); }
 
  private:
   const HostPriority priority_;
@@ -132,10 +132,14 @@ class TbbBackend final : public ThreadBackend {
     try {
       a.arena.enqueue([&a, trampoline = launch.trampoline, completion = launch.completion,
                        argument = launch.argument] {
+        // The observer raised the worker when it joined the arena, but the previous task may
+        // have dropped it again (below).
+        if (a.priority.policy == HostPriority::Policy::fifo) apply_own_priority(a.priority);
         trampoline(argument);
-        // The runtime may have moved this worker by tid while the system thread ran
-        // (KeSetPriorityThread, affinity calls); the next task must not inherit that.
-        apply_host_priority(0, a.priority);
+        // Between system threads a worker lingers in its arena for a while: it must not hold an
+        // RT priority then (no RT thread is left behind), nor keep what the runtime may have set
+        // by tid while the system thread ran (KeSetPriorityThread, affinity calls).
+        apply_own_priority(kVariable);
         set_thread_affinity(0, a.node.cpus);
         // The slot is free before the completion signals the end, so a woken waiter may create.
         a.node.live.fetch_sub(1, std::memory_order_release);
