@@ -6,7 +6,6 @@
 // printed. Interrupted runs still write what was measured, marked partial, and exit 130.
 #include <chrono>
 #include <iostream>
-#include <regex>
 #include <sstream>
 
 #include <benchmark/benchmark.h>
@@ -27,31 +26,33 @@
 namespace tpb::cli {
 namespace {
 
-// How many registered names Google Benchmark's filter keeps (it matches with an extended regular
-// expression searched anywhere in the name; a leading '-' negates). Only sizes the progress line.
-std::size_t count_selected(const std::vector<std::string>& names, const std::string& filter) {
-  if (filter.empty() || filter == "all") return names.size();
-  const bool negate = filter[0] == '-';
-  const std::regex re(negate ? filter.substr(1) : filter, std::regex::extended);
-  std::size_t n = 0;
-  for (const auto& name : names)
-    if (std::regex_search(name, re) != negate) ++n;
-  return n;
-}
-
 // Google Benchmark reads its settings from argv; it is handed only the flags tpbench sets. The
 // strings are static: Google Benchmark keeps a pointer to argv[0].
-void initialize_benchmark(const std::string& program, const RunOptions& options) {
+void initialize_benchmark(const std::string& program, const RunOptions& options, bool list) {
+  static const std::string program_name = program;
   static std::vector<std::string> args;
-  args = {program, "--benchmark_repetitions=1",
-          fmt::format("--benchmark_min_time={}", options.min_time)};
-  if (!options.filter.empty()) args.push_back("--benchmark_filter=" + options.filter);
+  args = {fmt::format("--benchmark_list_tests={}", list), "--benchmark_repetitions=1",
+          fmt::format("--benchmark_min_time={}", options.min_time),
+          "--benchmark_filter=" + (options.filter.empty() ? std::string(".") : options.filter)};
   static std::vector<char*> argv;
-  argv.clear();
+  argv = {const_cast<char*>(program_name.c_str())};
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
-  int argc = static_cast<int>(args.size());
+  int argc = static_cast<int>(argv.size()) - 1;
   benchmark::Initialize(&argc, argv.data());
+}
+
+// How many benchmarks the filter keeps, asked of Google Benchmark itself (--benchmark_list_tests)
+// so the count matches what the passes run; then sets the flags for the passes.
+std::size_t count_selected(const std::string& program, const RunOptions& options) {
+  initialize_benchmark(program, options, true);
+  std::ostringstream names, errors;
+  benchmark::ConsoleReporter lister;  // in list mode only the names are written, to its stream
+  lister.SetOutputStream(&names);
+  lister.SetErrorStream(&errors);
+  const std::size_t selected = benchmark::RunSpecifiedBenchmarks(&lister);
+  initialize_benchmark(program, options, false);
+  return selected;
 }
 
 std::vector<std::string> variant_keys() {
@@ -63,9 +64,7 @@ std::vector<std::string> variant_keys() {
 
 // Runs every selected benchmark once per pass, `options.repetitions` passes (fewer when
 // interrupted), and returns Google Benchmark's JSON of each pass.
-std::vector<nlohmann::json> run_passes(const RunOptions& options,
-                                       const bench::Registration& registration,
-                                       ProgressReporter& progress) {
+std::vector<nlohmann::json> run_passes(const RunOptions& options, ProgressReporter& progress) {
   std::ostringstream benchmark_errors;  // Google Benchmark's own complaints, replaced by ours
   progress.SetErrorStream(&benchmark_errors);
   std::vector<nlohmann::json> passes;
@@ -77,12 +76,6 @@ std::vector<nlohmann::json> run_passes(const RunOptions& options,
     progress.set_sink(&json_reporter);
     const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&progress);
     progress.set_sink(nullptr);
-    if (ran == 0 && !interrupted()) {
-      progress.clear();
-      if (registration.names.empty())
-        throw UsageError("nothing to run: the selection registered no benchmark on this machine");
-      throw UsageError(fmt::format("--filter: no benchmark matches '{}'", options.filter));
-    }
     if (ran > 0) passes.push_back(report::parse_benchmark_json(json_text.str()));
   }
   progress.clear();
@@ -106,16 +99,21 @@ int run_run(const Invocation& invocation) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  const std::size_t expected = count_selected(registration.names, options.filter);
+  const std::size_t expected = count_selected(invocation.argv.front(), options);
+  if (expected == 0) {
+    if (registration.names.empty())
+      throw UsageError("nothing to run: the selection registered no benchmark on this machine");
+    throw UsageError(fmt::format("{}: no benchmark matches '{}'",
+                                 option_source(invocation, "filter"), options.filter));
+  }
   std::cout << fmt::format(
                    "tpbench run: {} benchmarks, {} repetitions of at least {} s; record: {}\n",
                    expected, options.repetitions, options.min_time, options.out.string())
             << std::flush;
 
-  initialize_benchmark(invocation.argv.front(), options);
   ProgressReporter progress(expected * static_cast<std::size_t>(options.repetitions),
                             options.progress);
-  const std::vector<nlohmann::json> passes = run_passes(options, registration, progress);
+  const std::vector<nlohmann::json> passes = run_passes(options, progress);
   benchmark::Shutdown();
 
   report::RunContext context = build_record_context(invocation, options, registration, findings);
