@@ -102,6 +102,8 @@ TEST(CliUsage, BadRunValuesExit2) {
   expect_usage_error({"run", "--priority", "32"}, "--priority");
   expect_usage_error({"run", "--priority", "high"}, "--priority");
   expect_usage_error({"run", "--filter", "(unclosed"}, "--filter");
+  expect_usage_error({"run", "--filter", "no-benchmark-has-this-name"}, "--filter");
+  expect_usage_error({"run", "--inject-slowdown=-5"}, "--inject-slowdown");
 }
 
 // An unknown backend is refused with the list of known ones, from the registry.
