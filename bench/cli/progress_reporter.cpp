@@ -52,8 +52,8 @@ void ProgressReporter::draw(const std::string& last_name) {
   std::string left = "?";
   if (done_ > 0)
     left = clock_text(elapsed / static_cast<double>(done_) * static_cast<double>(total - done_));
-  std::string line = fmt::format("[{}/{}] {} elapsed, ~{} left", std::min(done_ + 1, total), total,
-                                 clock_text(elapsed), left);
+  std::string line =
+      fmt::format("[{}/{}] {} elapsed, ~{} left", done_, total, clock_text(elapsed), left);
   if (!last_name.empty()) line += "  " + last_name;
   if (line.size() > 110) line.resize(110);
   std::cout << "\r\033[K" << line << std::flush;

@@ -1,6 +1,6 @@
 // The display reporter of a run: forwards everything to the reporter that records the current
 // pass (Google Benchmark's JSONReporter writing to memory) and, on a terminal, keeps one progress
-// line up to date: benchmark i of N, time elapsed, estimated time left.
+// line up to date: benchmarks done of N, time elapsed, estimated time left, the last one done.
 #pragma once
 
 #include <chrono>
