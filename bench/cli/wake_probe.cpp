@@ -19,8 +19,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void futex_wait(std::atomic<int>& word, int expected) {
-  ::syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAIT_PRIVATE, expected, nullptr,
+// Waits while `word` holds `expected`, at most `timeout` (null: no limit).
+void futex_wait(std::atomic<int>& word, int expected, const timespec* timeout = nullptr) {
+  ::syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAIT_PRIVATE, expected, timeout,
             nullptr, 0);
 }
 
@@ -49,18 +50,25 @@ double ping_pong_us(int caller_cpu, int partner_cpu, Clock::duration budget) {
         value = turn.load();
       }
       if (value == kStop) return;
-      turn.store(kIdle);
-      futex_wake(turn);
+      // Only a ping turns into idle: a stop stored meanwhile must not be overwritten.
+      if (turn.compare_exchange_strong(value, kIdle)) futex_wake(turn);
     }
   });
   std::vector<double> round_trips;
   const auto end = Clock::now() + budget;
-  while (Clock::now() < end && round_trips.size() < 100000) {
+  // A partner starved by other work (an RT spinner on its CPU) must not hang the doctor: each wait
+  // re-checks the budget every 10 ms.
+  const timespec slice{0, 10'000'000};
+  bool answered = true;
+  while (answered && Clock::now() < end && round_trips.size() < 100000) {
     const auto start = Clock::now();
     turn.store(kPing);
     futex_wake(turn);
-    while (turn.load() == kPing) futex_wait(turn, kPing);
-    round_trips.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+    while (turn.load() == kPing && (answered = Clock::now() < end + budget))
+      futex_wait(turn, kPing, &slice);
+    if (answered)
+      round_trips.push_back(
+          std::chrono::duration<double, std::micro>(Clock::now() - start).count());
   }
   turn.store(kStop);
   futex_wake(turn);
