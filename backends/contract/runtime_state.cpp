@@ -277,7 +277,7 @@ NTSTATUS RuntimeState::create_thread(const CreateRequest& request) {
   process->live_threads.fetch_add(1);
   {
     std::lock_guard lock(live_mutex_);
-    live_threads_.insert(thread);
+    link_live(thread);
   }
   thread->keep_alive = shared_from_this();
   const std::uint64_t thread_id = thread->id;
@@ -294,7 +294,7 @@ NTSTATUS RuntimeState::create_thread(const CreateRequest& request) {
   if (launched != LaunchStatus::ok) {
     {
       std::lock_guard lock(live_mutex_);
-      live_threads_.erase(thread);
+      unlink_live(thread);
     }
     process->live_threads.fetch_sub(1);
     if (owner != nullptr && !request.io) {
@@ -397,10 +397,24 @@ void RuntimeState::complete_thread(ThreadRecord& thread) {
   // returns, every ended thread's object is held only by handles and references. Under the lock,
   // so live_thread_names() never reads a freed record.
   std::lock_guard lock(live_mutex_);
-  ThreadRecord* key = &thread;
+  unlink_live(&thread);
   release(&thread);
-  live_threads_.erase(key);
-  if (live_threads_.empty()) live_cv_.notify_all();
+  if (live_count_ == 0) live_cv_.notify_all();
+}
+
+void RuntimeState::link_live(ThreadRecord* thread) {
+  thread->live_next = live_head_;
+  if (live_head_ != nullptr) live_head_->live_prev = thread;
+  live_head_ = thread;
+  ++live_count_;
+}
+
+void RuntimeState::unlink_live(ThreadRecord* thread) {
+  if (thread->live_prev != nullptr) thread->live_prev->live_next = thread->live_next;
+  if (thread->live_next != nullptr) thread->live_next->live_prev = thread->live_prev;
+  if (live_head_ == thread) live_head_ = thread->live_next;
+  thread->live_prev = thread->live_next = nullptr;
+  --live_count_;
 }
 
 ThreadRecord* RuntimeState::new_foreign_thread() {
@@ -671,7 +685,7 @@ RuntimeStats RuntimeState::stats() const {
   s.open_handles = handles_.size();
   {
     std::lock_guard lock(live_mutex_);
-    s.live_threads = live_threads_.size();
+    s.live_threads = live_count_;
   }
   s.threads_created = threads_created_.load();
   return s;
@@ -679,13 +693,13 @@ RuntimeStats RuntimeState::stats() const {
 
 bool RuntimeState::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(live_mutex_);
-  return live_cv_.wait_for(lock, timeout, [&] { return live_threads_.empty(); });
+  return live_cv_.wait_for(lock, timeout, [&] { return live_count_ == 0; });
 }
 
 std::vector<std::string> RuntimeState::live_thread_names() {
   std::lock_guard lock(live_mutex_);
   std::vector<std::string> names;
-  for (ThreadRecord* thread : live_threads_) {
+  for (ThreadRecord* thread = live_head_; thread != nullptr; thread = thread->live_next) {
     // Exported routines are named; static ones show as an address.
     Dl_info info{};
     auto* routine = reinterpret_cast<void*>(thread->routine);

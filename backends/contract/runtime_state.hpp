@@ -130,7 +130,11 @@ class RuntimeState : public std::enable_shared_from_this<RuntimeState> {
   // Live system threads, for shutdown waits and reports.
   mutable std::mutex live_mutex_;
   std::condition_variable live_cv_;
-  std::set<ThreadRecord*> live_threads_;
+  // Intrusive, so creating a thread allocates no list node.
+  ThreadRecord* live_head_ = nullptr;
+  std::size_t live_count_ = 0;
+  void link_live(ThreadRecord* thread);
+  void unlink_live(ThreadRecord* thread);
 
   // Per-CPU limit slots, indexed by Linux CPU number.
   std::unique_ptr<std::atomic<unsigned>[]> cpu_load_;
