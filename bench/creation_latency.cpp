@@ -8,16 +8,20 @@
 // through PsCreateSystemThread, IoCreateSystemThread (on a loaded driver) and
 // StorPortCreateSystemThread (on an adapter) over one backend, so the contract layer's own cost is
 // the difference between the rows. The reference (backend:reference) is the raw primitive at the
-// same placement and host priority: pthread_create to first instruction, pthread_create + join.
+// same placement and host priority: pthread_create to first instruction, pthread_create + join;
+// round_trip also has a wait:signal reference (see raw_signal_sample).
 // Placements: inherit (creator unpinned, runtime placement inherit), same_cpu (creator and new
 // thread on one CPU: the runtime's on_cpu placement), other_cpu (creator pinned to the first
 // allowed CPU, new thread on the second). Each sample is one thread; an iteration is one sample,
 // timed manually. Real-time priorities (16, 24) run pinned or briefly: the start routine returns at
 // once, so no thread can spin; leftover RT threads are still checked and demoted after each case.
 #include <fmt/format.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -130,6 +134,56 @@ double raw_sample(Case c, const Where& where, int priority) {
   return static_cast<double>(probe.first.load(std::memory_order_acquire) - t0);
 }
 
+// The round trip as the contract defines it, with raw pthreads: the thread is detached and signals
+// a futex as its last act; the creator waits on that futex, not on the thread's exit. Against
+// create + join this shows what signalling a thread's end before its host teardown costs by itself
+// (on one CPU the woken creator preempts the ending thread), apart from any runtime.
+struct SignalProbe {
+  std::atomic<std::uint32_t> done{0};
+  bool set_nice = false;
+  int nice = 0;
+};
+
+void* signal_routine(void* raw) {
+  auto* probe = static_cast<SignalProbe*>(raw);
+  if (probe->set_nice) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid_now()), probe->nice);
+  probe->done.store(1, std::memory_order_release);
+  syscall(SYS_futex, &probe->done, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  return nullptr;
+}
+
+double raw_signal_sample(const Where& where, int priority) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  if (where.target >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(where.target, &set);
+    pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+  }
+  SignalProbe probe;
+  const HostPriority host = host_priority_for(priority);
+  if (host.policy == HostPriority::Policy::fifo) {
+    pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+    pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+    sched_param param{};
+    param.sched_priority = host.rt_priority;
+    pthread_attr_setschedparam(&attr, &param);
+  } else if (host.nice != 0) {
+    probe.set_nice = true;
+    probe.nice = host.nice;
+  }
+  pthread_t thread;
+  const std::int64_t t0 = now_ns();
+  const int rc = pthread_create(&thread, &attr, &signal_routine, &probe);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) return -rc;
+  while (probe.done.load(std::memory_order_acquire) == 0)
+    syscall(SYS_futex, &probe.done, FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+  return static_cast<double>(now_ns() - t0);
+}
+
 // Raw burst: per-thread cost of creating n threads, pinned round-robin over the allowed CPUs like
 // the runtime's spread placement, and joining them all.
 double raw_burst_sample(int n, const std::vector<int>& cpus) {
@@ -221,6 +275,36 @@ void run_reference(benchmark::State& state, Case c, const Where& where, int prio
   const Summary s = summarize(samples);
   store_reference_median(reference_key(c, where, priority), s.p50);
   report_latency(state, s, s.p50);
+}
+
+// The signal-wait reference row: vs_ref is against the create + join reference.
+void run_signal_reference(benchmark::State& state, const Where& where, int priority, bool quick) {
+  if (interrupted(state)) return;
+  if (auto why = rt_unavailable_reason(priority)) {
+    state.SkipWithError(why->c_str());
+    return;
+  }
+  start_rt_case(Case::round_trip, where, priority, "backend:reference/wait:signal");
+  const double join_median = reference_median(
+      reference_key(Case::round_trip, where, priority),
+      raw_calibration(Case::round_trip, where, priority, samples_for_calibration(quick)));
+  std::optional<PinGuard> pin;
+  if (where.creator >= 0) pin.emplace(where.creator);
+  std::vector<double> samples;
+  for (auto _ : state) {
+    if (interrupted(state)) break;
+    const double v = raw_signal_sample(where, priority);
+    if (v < 0) {
+      state.SkipWithError(fmt::format("pthread_create failed: errno {}", -v).c_str());
+      break;
+    }
+    samples.push_back(v);
+    state.SetIterationTime(v * 1e-9);
+  }
+  pin.reset();
+  finish_rt_case(state, priority);
+  if (samples.empty()) return;
+  report_latency(state, summarize(samples), join_median);
 }
 
 // ---- through the contract
@@ -545,6 +629,16 @@ void register_creation(const Plan& plan, Registration& reg) {
     add_benchmark(reg, name, [it](benchmark::State& state) {
       run_reference(state, it.kind, it.where, it.priority);
     });
+    if (it.kind == Case::round_trip) {
+      const bool quick = plan.quick;
+      add_benchmark(reg,
+                    fmt::format("creation/round_trip/backend:reference/wait:signal/placement:{}/"
+                                "priority:{}",
+                                it.where.name, it.priority),
+                    [it, quick](benchmark::State& state) {
+                      run_signal_reference(state, it.where, it.priority, quick);
+                    });
+    }
   }
   const int max_n = static_cast<int>(BackendOptions{}.pool_capacity_per_cpu) *
                     static_cast<int>(allowed_cpus().size());
