@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -13,6 +12,11 @@
 
 namespace tpb::report {
 namespace {
+
+// strerror(errno), thread-safe.
+std::string errno_text() {
+  return std::error_code(errno, std::generic_category()).message();
+}
 
 std::filesystem::path scratch_path(const std::filesystem::path& path) {
   auto scratch = path;
@@ -32,12 +36,12 @@ void write_json_file(const nlohmann::json& record, const std::filesystem::path& 
   const auto scratch = scratch_path(path);
   {
     std::ofstream out(scratch, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(path.string() + ": cannot write: " + std::strerror(errno));
+    if (!out) throw std::runtime_error(path.string() + ": cannot write: " + errno_text());
     out << record.dump(2) << '\n';
     out.flush();
     if (!out) {
       std::filesystem::remove(scratch);
-      throw std::runtime_error(path.string() + ": write failed: " + std::strerror(errno));
+      throw std::runtime_error(path.string() + ": write failed: " + errno_text());
     }
   }
   std::filesystem::rename(scratch, path);
@@ -54,7 +58,7 @@ std::string check_writable(const std::filesystem::path& path) {
   const auto scratch = scratch_path(path);
   {
     std::ofstream probe(scratch, std::ios::binary | std::ios::trunc);
-    if (!probe) return std::string("cannot write: ") + std::strerror(errno);
+    if (!probe) return std::string("cannot write: ") + errno_text();
   }
   std::filesystem::remove(scratch, ec);
   return {};
@@ -62,7 +66,7 @@ std::string check_writable(const std::filesystem::path& path) {
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot read: " + std::strerror(errno));
+  if (!in) throw std::runtime_error(path.string() + ": cannot read: " + errno_text());
   std::stringstream text;
   text << in.rdbuf();
   try {

@@ -8,9 +8,9 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <set>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -150,7 +150,7 @@ Finding check_perf_counters() {
   return {"perf_counters", Severity::warning,
           fmt::format("{}; perf_event_open(context-switches) failed: {}; context switches and "
                       "migrations fall back to getrusage (coarser, no migrations)",
-                      level, std::strerror(error)),
+                      level, std::error_code(error, std::generic_category()).message()),
           "sudo sysctl kernel.perf_event_paranoid=1 (in a container also allow perf_event_open "
           "in its seccomp profile)"};
 }

@@ -40,7 +40,7 @@ std::string environment_name(std::string_view option) {
 }
 
 std::string option_source(const Invocation& invocation, std::string_view option) {
-  const std::string flag = "--" + std::string(option);
+  std::string flag = "--" + std::string(option);
   for (const auto& arg : invocation.args)
     if (arg == flag || arg.rfind(flag + "=", 0) == 0) return flag;
   const std::string variable = environment_name(option);

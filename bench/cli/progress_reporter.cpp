@@ -1,6 +1,7 @@
 #include "progress_reporter.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -9,7 +10,7 @@ namespace tpb::cli {
 namespace {
 
 std::string clock_text(double seconds) {
-  const int s = static_cast<int>(seconds + 0.5);
+  const long s = std::lround(seconds);
   return fmt::format("{}:{:02}", s / 60, s % 60);
 }
 

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <thread>
 #include <vector>
 
@@ -74,7 +75,8 @@ double ping_pong_us(int caller_cpu, int partner_cpu, Clock::duration budget) {
   futex_wake(turn);
   partner.join();
   if (round_trips.empty()) return 0;
-  std::nth_element(round_trips.begin(), round_trips.begin() + round_trips.size() / 2,
+  std::nth_element(round_trips.begin(),
+                   round_trips.begin() + static_cast<std::ptrdiff_t>(round_trips.size() / 2),
                    round_trips.end());
   return round_trips[round_trips.size() / 2] / 2;
 }
