@@ -126,6 +126,11 @@ int run_run(const Invocation& invocation) {
   report::write_json_file(record, options.out);
 
   std::cout << '\n' << report::summary_table(record, {variant_keys()});
+  std::string warned;
+  for (const auto& f : findings)
+    if (f.severity == Finding::Severity::warning) warned += (warned.empty() ? "" : ", ") + f.check;
+  if (!warned.empty())
+    std::cout << fmt::format("\ndoctor warnings: {} (see tpbench doctor)\n", warned);
   std::cout << fmt::format("\n{}record: {}\n", context.partial ? "interrupted; partial " : "",
                            options.out.string());
   return context.partial ? kExitInterrupted : kExitSuccess;
