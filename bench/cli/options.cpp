@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <fmt/format.h>
+
 namespace tpb::cli {
 
 po::typed_value<bool>* flag() {
@@ -52,7 +54,13 @@ bool parse_options(const Invocation& invocation, const CommandHelp& help,
                    po::options_description options, po::variables_map& values) {
   options.add_options()("help,h", "show this help");
   try {
-    po::store(po::command_line_parser(invocation.args).options(options).run(), values);
+    // No command takes positional arguments: an empty positional description makes a stray
+    // word an error instead of being ignored.
+    po::store(po::command_line_parser(invocation.args)
+                  .options(options)
+                  .positional(po::positional_options_description())
+                  .run(),
+              values);
     if (values.count("help")) {
       std::cout << "Usage: tpbench " << help.name << ' ' << help.synopsis << "\n\n"
                 << help.description << "\n\n"
@@ -76,6 +84,9 @@ bool parse_options(const Invocation& invocation, const CommandHelp& help,
                                     }),
               values);
     po::notify(values);
+  } catch (const po::too_many_positional_options_error&) {
+    throw UsageError(
+        fmt::format("takes no arguments other than options; see tpbench {} --help", help.name));
   } catch (const po::error& e) {
     throw UsageError(e.what());
   }

@@ -89,6 +89,7 @@ TEST(CliUsage, UnknownCommandAndOptionExit2) {
   expect_usage_error({"frobnicate"}, "frobnicate");
   expect_usage_error({"list", "--bogus"}, "--bogus");
   expect_usage_error({"run", "--bogus"}, "--bogus");
+  expect_usage_error({"run", "creation"}, "run --help");  // a stray word is not ignored
 }
 
 // Each bad run value is refused before anything is measured, naming the option.
