@@ -120,8 +120,8 @@ Registration register_benchmarks(const Selection& selection) {
       throw std::invalid_argument(
           fmt::format("unknown placement '{}' (known: {})", p, fmt::join(placement_names(), ", ")));
   for (int p : selection.priorities)
-    if (p < 1 || p > 31)
-      throw std::invalid_argument(fmt::format("priority {} is outside KPRIORITY 1..31", p));
+    if (p < 0 || p > 31)
+      throw std::invalid_argument(fmt::format("priority {} is outside KPRIORITY 0..31", p));
 
   detail::Plan plan;
   plan.selection = selection;

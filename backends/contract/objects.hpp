@@ -76,7 +76,7 @@ struct ThreadRecord : KernelObject {
   int charged_cpu = -1;                      // per-CPU limit slot held, or -1
   std::vector<int> launch_cpus;              // empty: inherited
   std::shared_ptr<RuntimeState> keep_alive;  // held while the thread runs
-  ThreadRecord* live_prev = nullptr;  // the runtime's list of live threads (its live mutex)
+  ThreadRecord* live_prev = nullptr;         // the runtime's list of live threads (its live mutex)
   ThreadRecord* live_next = nullptr;
 
   std::atomic<NTSTATUS> exit_status{STATUS_PENDING};

@@ -75,9 +75,10 @@ RuntimeState::RuntimeState(RuntimeOptions options)
     throw std::invalid_argument("placement CPU " + std::to_string(options_.placement().cpu) +
                                 " is not one this process may use");
   KPRIORITY base = options_.system_process_base_priority();
-  if (base < 1 || base > 31 || options_.initial_thread_priority() < 1 ||
-      options_.initial_thread_priority() > 31)
-    throw std::invalid_argument("priorities must lie in 1..31");
+  if (base < 1 || base > 31)
+    throw std::invalid_argument("the system process base priority must lie in 1..31");
+  if (options_.initial_thread_priority() < 0 || options_.initial_thread_priority() > 31)
+    throw std::invalid_argument("the initial thread priority must lie in 0..31");
   verifier_ = verifier_from(options_);
   int max_cpu = 0;
   for (const auto& cpu : topology_.cpus()) max_cpu = std::max(max_cpu, cpu.os_index);
@@ -193,7 +194,9 @@ NTSTATUS RuntimeState::create_thread(const CreateRequest& request) {
   thread->io = request.io;
   thread->charged_cpu = placed.charged;
   thread->launch_cpus = placed.cpus;
-  thread->priority = request.priority != 0 ? request.priority : options_.initial_thread_priority();
+  // As KeSetPriorityThread stores it: 0 becomes 1.
+  thread->priority = std::max<KPRIORITY>(
+      1, request.priority != 0 ? request.priority : options_.initial_thread_priority());
   thread->base_priority = process->base_priority;
 
   HostPriority requested = host_priority_for(thread->priority);
@@ -426,7 +429,7 @@ ThreadRecord* RuntimeState::new_foreign_thread() {
   thread->host_tid = current_tid();
   thread->host_thread = pthread_self();
   thread->started = true;
-  thread->priority = options_.initial_thread_priority();
+  thread->priority = std::max<KPRIORITY>(1, options_.initial_thread_priority());
   thread->base_priority = host_process_->base_priority;
   thread->host.priority = thread->priority;
   thread->host.requested = host_priority_for(thread->priority);

@@ -76,6 +76,7 @@ class RuntimeOptions {
     process_base_ = p;
     return *this;
   }
+  // KPRIORITY of new threads, 0..31 (0 is stored as 1, as KeSetPriorityThread does).
   RuntimeOptions& initial_thread_priority(KPRIORITY p) {
     initial_priority_ = p;
     return *this;
