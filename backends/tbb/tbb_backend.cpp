@@ -37,20 +37,18 @@ struct Node {
   std::atomic<int> live{0};
 };
 
-// Puts a worker at its arena's class priority while it is in the arena.
+// Keeps workers at SCHED_OTHER whenever they are not running a system thread: oneTBB lets a worker
+// linger (spinning) in an arena after its work is done, and one lingering in the realtime arena
+// must not hold an RT priority (no RT thread is left behind). A realtime task raises its worker to
+// the class level for exactly its own duration (see launch()).
 class ClassObserver final : public tbb::task_scheduler_observer {
  public:
-  ClassObserver(tbb::task_arena& arena, HostPriority priority)
-      : tbb::task_scheduler_observer(arena), priority_(priority) {
+  explicit ClassObserver(tbb::task_arena& arena) : tbb::task_scheduler_observer(arena) {
     observe(true);
   }
   ~ClassObserver() override { observe(false); }
-  // EPERM (no right to SCHED_FIFO) leaves the worker at SCHED_OTHER: best effort by design.
-  void on_scheduler_entry(bool) override { apply_own_priority(priority_); }
+  void on_scheduler_entry(bool) override { apply_own_priority(kVariable); }
   void on_scheduler_exit(bool) override { apply_own_priority(kVariable); }
-
- private:
-  const HostPriority priority_;
 };
 
 struct Arena {
@@ -60,7 +58,7 @@ struct Arena {
   tbb::task_arena arena;  // declared before the observer: observe(false) needs the arena
   const HostPriority priority;
   Node& node;
-  ClassObserver observer{arena, priority};
+  ClassObserver observer{arena};
 };
 
 class TbbBackend final : public ThreadBackend {
@@ -132,8 +130,7 @@ class TbbBackend final : public ThreadBackend {
     try {
       a.arena.enqueue([&a, trampoline = launch.trampoline, completion = launch.completion,
                        argument = launch.argument] {
-        // The observer raised the worker when it joined the arena, but the previous task may
-        // have dropped it again (below).
+        // EPERM (no right to SCHED_FIFO) leaves the worker at SCHED_OTHER: best effort by design.
         if (a.priority.policy == HostPriority::Policy::fifo) apply_own_priority(a.priority);
         trampoline(argument);
         // Between system threads a worker lingers in its arena for a while: it must not hold an

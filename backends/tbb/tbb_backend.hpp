@@ -7,15 +7,17 @@
 // - Two arenas per NUMA node (bound to it with task_arena::constraints on machines with more than
 //   one node, when oneTBB's tbbbind is available, and not in AddressSanitizer builds: oneTBB 2021.8
 //   loads tbbbind with RTLD_DEEPBIND, which ASan aborts on): `variable`, whose workers run at
-//   SCHED_OTHER nice 0, and `realtime` (task_arena::priority::high), whose workers run at
-//   SCHED_FIFO 1, the lowest real-time level (KPRIORITY 16). A task_scheduler_observer applies the
-//   class priority when a worker enters the arena and restores SCHED_OTHER nice 0 when it leaves
+//   SCHED_OTHER nice 0, and `realtime` (task_arena::priority::high), whose tasks run at
+//   SCHED_FIFO 1, the lowest real-time level (KPRIORITY 16). A task_scheduler_observer keeps
+//   workers at SCHED_OTHER nice 0 as they enter and leave an arena; a realtime task raises its
+//   worker to the class level for exactly its own duration, because oneTBB lets workers linger
+//   (spin) in an arena after its work is done and no idle worker may hold an RT priority
 //   (Capabilities::Priority::arena_level: the launch's own level inside its class is not applied).
 //   A launch with apply_priority and a SCHED_FIFO priority goes to `realtime`, every other to
 //   `variable`. Without the right to use SCHED_FIFO the realtime workers stay at SCHED_OTHER.
 // - Placement is NUMA-level only (Capabilities::affinity is false): Launch::cpus, else home_cpu,
 //   else the caller's CPU, chooses the node; the task runs on any CPU of that node.
-// - After each system thread the worker is put back to its class priority and its node's CPUs:
+// - After each system thread the worker is put back to SCHED_OTHER nice 0 and its node's CPUs:
 //   the runtime may change a worker's priority or affinity by tid while the system thread runs.
 //
 // The per-CPU limit, and why it is large

@@ -101,6 +101,29 @@ TEST(ReportSummary, RanksByMedianWithVsRef) {
   EXPECT_TRUE(record.at("tpbench").at("git_revision").is_null());
 }
 
+// A repetition's p50_ns (per operation) ranks it, not Google Benchmark's time column (which may
+// hold a whole batch); a variant key such as wait: keeps a second reference row apart.
+TEST(ReportSummary, RanksByP50AndKeepsVariantRowsApart) {
+  RunContext context;
+  auto batch = [](const std::string& name, double real_time_us, double p50_ns) {
+    nlohmann::json r = run(name, real_time_us);
+    r["p50_ns"] = p50_ns;
+    return r;
+  };
+  const auto record = make_record(
+      merge_repetitions(
+          {pass({batch("creation/rt/backend:reference/placement:x", 10, 10000),
+                 batch("creation/rt/backend:reference/wait:signal/placement:x", 12, 13000),
+                 batch("creation/rt/backend:pthread/placement:x", 900, 14000)})},
+          1),
+      context);
+  const std::string table = summary_table(record, {{"wait"}});
+  EXPECT_NE(table.find("reference wait:signal"), std::string::npos) << table;
+  EXPECT_NE(table.find("1.30"), std::string::npos) << table;  // signal reference vs_ref
+  EXPECT_NE(table.find("1.40"), std::string::npos) << table;  // pthread: p50, not the batch time
+  EXPECT_EQ(table.find("ms"), std::string::npos) << table;
+}
+
 // Records are written through a temporary file; a directory is not a writable record path.
 TEST(ReportFile, WritesWholeFilesAndChecksPaths) {
   const auto dir = std::filesystem::temp_directory_path() /
