@@ -256,7 +256,7 @@ std::vector<long> demote_leftover_rt_threads() {
     if (entry->d_name[0] == '.') continue;
     const long tid = std::strtol(entry->d_name, nullptr, 10);
     if (tid == self) continue;
-    const int policy = sched_getscheduler(static_cast<pid_t>(tid));
+    const int policy = (sched_getscheduler(static_cast<pid_t>(tid)) & ~SCHED_RESET_ON_FORK);
     if (policy == SCHED_FIFO || policy == SCHED_RR) {
       left.push_back(tid);
       demote(tid);

@@ -132,7 +132,7 @@ void role_routine(PVOID raw) {
   // The kernel's view, by syscall: glibc's pthread_getschedparam answers from a cache that a
   // priority change by tid (sched_setscheduler from another thread) does not update.
   sched_param param{};
-  g.policy[role] = sched_getscheduler(0);
+  g.policy[role] = (sched_getscheduler(0) & ~SCHED_RESET_ON_FORK);
   sched_getparam(0, &param);
   g.host_priority[role] = param.sched_priority;
   sched_param cached{};

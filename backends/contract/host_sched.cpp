@@ -55,6 +55,11 @@ int apply_host_priority(pthread_t thread, long tid, const HostPriority& priority
   }
   if (int rc = pthread_setschedparam(thread, policy, &param); rc != 0) return rc;
   if (policy == SCHED_OTHER) return set_thread_nice(tid, priority.nice);
+  // Threads this one creates must not inherit SCHED_FIFO: a library it calls may spawn helpers
+  // (oneTBB creates workers lazily from whichever worker wakes them), and an RT thread nobody
+  // meant to make could starve a CPU. glibc's cached policy (set above) stays plain SCHED_FIFO.
+  const pid_t target = tid == 0 ? 0 : static_cast<pid_t>(tid);
+  if (sched_setscheduler(target, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) != 0) return errno;
   return 0;
 }
 
@@ -63,7 +68,7 @@ int apply_own_priority(const HostPriority& priority) {
 }
 
 int read_host_priority(long tid, HostPriority& out) {
-  int policy = sched_getscheduler(static_cast<pid_t>(tid));
+  int policy = (sched_getscheduler(static_cast<pid_t>(tid)) & ~SCHED_RESET_ON_FORK);
   if (policy < 0) return errno;
   if (policy == SCHED_FIFO || policy == SCHED_RR) {
     sched_param param{};

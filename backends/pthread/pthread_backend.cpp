@@ -61,7 +61,7 @@ class PthreadBackend final : public ThreadBackend {
       // its nice value (per thread on Linux, in no attribute) is set, first thing in the thread.
       // Any other combination needs PTHREAD_EXPLICIT_SCHED, without which the policy would be
       // silently ignored; it costs glibc a stopped start (about 2 us here), so only then.
-      if (fifo || sched_getscheduler(0) != SCHED_OTHER) {
+      if (fifo || (sched_getscheduler(0) & ~SCHED_RESET_ON_FORK) != SCHED_OTHER) {
         pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
         sched_param param{};
         param.sched_priority = fifo ? launch.priority.rt_priority : 0;

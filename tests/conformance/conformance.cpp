@@ -114,7 +114,7 @@ void join_and_close(HANDLE handle) {
 tpb::HostPriority read_own_host_priority() {
   tpb::HostPriority p;
   const pid_t tid = static_cast<pid_t>(gettid_now());
-  int policy = sched_getscheduler(tid);
+  int policy = (sched_getscheduler(tid) & ~SCHED_RESET_ON_FORK);
   if (policy == SCHED_FIFO || policy == SCHED_RR) {
     sched_param param{};
     sched_getparam(tid, &param);
