@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 #include <systhread/harness.h>
 #include <systhread/storport.h>
@@ -101,9 +102,10 @@ void* raw_routine(void* raw) {
   return nullptr;
 }
 
-// One raw sample in ns (start_latency or round_trip), or a negative errno.
-double raw_sample(Case c, const Where& where, int priority) {
-  pthread_attr_t attr;
+// Attributes that start a raw thread where and at the host priority a case asks for. Nice is per
+// thread on Linux and no attribute carries it: returns the nice value the thread must set itself
+// (as the pthread backend does, so both pay the same), or nullopt.
+std::optional<int> init_raw_attr(pthread_attr_t& attr, const Where& where, int priority) {
   pthread_attr_init(&attr);
   if (where.target >= 0) {
     cpu_set_t set;
@@ -111,7 +113,6 @@ double raw_sample(Case c, const Where& where, int priority) {
     CPU_SET(where.target, &set);
     pthread_attr_setaffinity_np(&attr, sizeof set, &set);
   }
-  RawProbe probe;
   const HostPriority host = host_priority_for(priority);
   if (host.policy == HostPriority::Policy::fifo) {
     pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
@@ -119,9 +120,19 @@ double raw_sample(Case c, const Where& where, int priority) {
     sched_param param{};
     param.sched_priority = host.rt_priority;
     pthread_attr_setschedparam(&attr, &param);
-  } else if (host.nice != 0) {
+    return std::nullopt;
+  }
+  if (host.nice != 0) return host.nice;
+  return std::nullopt;
+}
+
+// One raw sample in ns (start_latency or round_trip), or a negative errno.
+double raw_sample(Case c, const Where& where, int priority) {
+  pthread_attr_t attr;
+  RawProbe probe;
+  if (const auto nice = init_raw_attr(attr, where, priority)) {
     probe.set_nice = true;
-    probe.nice = host.nice;
+    probe.nice = *nice;
   }
   pthread_t thread;
   const std::int64_t t0 = now_ns();
@@ -154,26 +165,12 @@ void* signal_routine(void* raw) {
 
 double raw_signal_sample(const Where& where, int priority) {
   pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  if (where.target >= 0) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(where.target, &set);
-    pthread_attr_setaffinity_np(&attr, sizeof set, &set);
-  }
   SignalProbe probe;
-  const HostPriority host = host_priority_for(priority);
-  if (host.policy == HostPriority::Policy::fifo) {
-    pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
-    pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
-    sched_param param{};
-    param.sched_priority = host.rt_priority;
-    pthread_attr_setschedparam(&attr, &param);
-  } else if (host.nice != 0) {
+  if (const auto nice = init_raw_attr(attr, where, priority)) {
     probe.set_nice = true;
-    probe.nice = host.nice;
+    probe.nice = *nice;
   }
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_t thread;
   const std::int64_t t0 = now_ns();
   const int rc = pthread_create(&thread, &attr, &signal_routine, &probe);

@@ -22,6 +22,21 @@ ThreadRecord& thread_arg(void* thread, const char* routine) {
   return *record;
 }
 
+// The request both Ps and Io creation make; the caller adds what differs.
+CreateRequest thread_request(PHANDLE handle, ULONG access, POBJECT_ATTRIBUTES attributes,
+                             HANDLE process, PCLIENT_ID client_id, PKSTART_ROUTINE routine,
+                             PVOID context) {
+  CreateRequest request;
+  request.handle_out = handle;
+  request.access = access;
+  request.attributes = attributes;
+  request.process = process;
+  request.client_id_out = client_id;
+  request.routine = routine;
+  request.context = context;
+  return request;
+}
+
 }  // namespace
 
 extern "C" {
@@ -32,15 +47,9 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
                               PVOID StartContext) {
   require_irql_at_most(APC_LEVEL, "PsCreateSystemThread");
   if (ThreadHandle == nullptr) return STATUS_INVALID_PARAMETER;
-  CreateRequest request;
-  request.handle_out = ThreadHandle;
-  request.access = DesiredAccess;
-  request.attributes = ObjectAttributes;
-  request.process = ProcessHandle;
-  request.client_id_out = ClientId;
-  request.routine = StartRoutine;
-  request.context = StartContext;
-  return current_runtime().create_thread(request);
+  return current_runtime().create_thread(thread_request(ThreadHandle, DesiredAccess,
+                                                        ObjectAttributes, ProcessHandle, ClientId,
+                                                        StartRoutine, StartContext));
 }
 
 NTSTATUS IoCreateSystemThread(PVOID IoObject, PHANDLE ThreadHandle, ULONG DesiredAccess,
@@ -51,14 +60,8 @@ NTSTATUS IoCreateSystemThread(PVOID IoObject, PHANDLE ThreadHandle, ULONG Desire
   RuntimeState& runtime = current_runtime();
   IoReference io = runtime.io_reference_for(IoObject);
   if (ThreadHandle == nullptr) return STATUS_INVALID_PARAMETER;
-  CreateRequest request;
-  request.handle_out = ThreadHandle;
-  request.access = DesiredAccess;
-  request.attributes = ObjectAttributes;
-  request.process = ProcessHandle;
-  request.client_id_out = ClientId;
-  request.routine = StartRoutine;
-  request.context = StartContext;
+  CreateRequest request = thread_request(ThreadHandle, DesiredAccess, ObjectAttributes,
+                                         ProcessHandle, ClientId, StartRoutine, StartContext);
   request.io = io;
   return runtime.create_thread(request);
 }

@@ -96,4 +96,14 @@ int get_thread_affinity(long tid, std::vector<int>& cpus) {
   return 0;
 }
 
+std::size_t default_thread_stack_size() {
+  pthread_attr_t attr;
+  std::size_t size = 0;
+  if (pthread_attr_init(&attr) == 0) {
+    pthread_attr_getstacksize(&attr, &size);
+    pthread_attr_destroy(&attr);
+  }
+  return size;
+}
+
 }  // namespace tpb

@@ -31,6 +31,8 @@ class CpuSet {
 };
 
 long current_tid();
+// The stack size a thread created with default attributes gets (RLIMIT_STACK, glibc's default).
+std::size_t default_thread_stack_size();
 int set_thread_nice(long tid, int nice);
 // Sets policy and level (and nice, for SCHED_OTHER) of a running thread, given as its pthread_t
 // and Linux tid. The policy goes through pthread_setschedparam so glibc's cached copy (which

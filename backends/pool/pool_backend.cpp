@@ -33,16 +33,6 @@ inline void cpu_relax() {
   __builtin_ia32_pause();
 }
 
-std::size_t default_stack_size() {
-  pthread_attr_t attr;
-  std::size_t size = 0;
-  if (pthread_attr_init(&attr) == 0) {
-    pthread_attr_getstacksize(&attr, &size);
-    pthread_attr_destroy(&attr);
-  }
-  return size;
-}
-
 class PoolBackend;
 
 // One pinned host thread and the job a launcher hands it. Cache-line aligned: launchers of other
@@ -75,7 +65,7 @@ class PoolBackend final : public ThreadBackend {
       : capacity_(options.pool_capacity_per_cpu == 0 ? 1 : options.pool_capacity_per_cpu),
         spin_(options.pool_wake == BackendOptions::PoolWake::spin ? options.pool_spin
                                                                   : std::chrono::nanoseconds(0)),
-        stack_size_(default_stack_size()) {
+        stack_size_(default_thread_stack_size()) {
     for (const LogicalCpu& cpu : topology.cpus()) {
       if (cpu.os_index >= static_cast<int>(group_of_cpu_.size()))
         group_of_cpu_.resize(cpu.os_index + 1, -1);

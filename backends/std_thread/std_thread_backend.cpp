@@ -12,16 +12,6 @@
 namespace tpb {
 namespace {
 
-std::size_t default_stack_size() {
-  pthread_attr_t attr;
-  std::size_t size = 0;
-  if (pthread_attr_init(&attr) == 0) {
-    pthread_attr_getstacksize(&attr, &size);
-    pthread_attr_destroy(&attr);
-  }
-  return size;
-}
-
 // What the new thread applies to itself before the system thread starts.
 struct Start {
   void (*trampoline)(void*);
@@ -70,7 +60,7 @@ class StdThreadBackend final : public ThreadBackend {
   }
 
  private:
-  const std::size_t stack_size_ = default_stack_size();
+  const std::size_t stack_size_ = default_thread_stack_size();
 };
 
 }  // namespace
