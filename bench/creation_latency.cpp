@@ -246,19 +246,17 @@ void start_rt_case(Case c, const Where& where, int priority, const std::string& 
                                    where.name, priority));
 }
 
-void run_reference(benchmark::State& state, Case c, const Where& where, int priority) {
-  if (interrupted(state)) return;
-  if (auto why = rt_unavailable_reason(priority)) {
-    state.SkipWithError(why->c_str());
-    return;
-  }
-  start_rt_case(c, where, priority, "backend:reference");
+// The benchmark loop of a raw reference: one manually timed sample per iteration, the creator
+// pinned as the case asks. Stops at the first failed pthread_create (the error is on the state).
+template <class Sample>
+std::vector<double> time_raw_samples(benchmark::State& state, const Where& where, int priority,
+                                     Sample sample) {
   std::optional<PinGuard> pin;
   if (where.creator >= 0) pin.emplace(where.creator);
   std::vector<double> samples;
   for (auto _ : state) {
     if (interrupted(state)) break;
-    const double v = raw_sample(c, where, priority);
+    const double v = sample();
     if (v < 0) {
       state.SkipWithError(fmt::format("pthread_create failed: errno {}", -v).c_str());
       break;
@@ -268,6 +266,18 @@ void run_reference(benchmark::State& state, Case c, const Where& where, int prio
   }
   pin.reset();
   finish_rt_case(state, priority);
+  return samples;
+}
+
+void run_reference(benchmark::State& state, Case c, const Where& where, int priority) {
+  if (interrupted(state)) return;
+  if (auto why = rt_unavailable_reason(priority)) {
+    state.SkipWithError(why->c_str());
+    return;
+  }
+  start_rt_case(c, where, priority, "backend:reference");
+  const std::vector<double> samples =
+      time_raw_samples(state, where, priority, [&] { return raw_sample(c, where, priority); });
   if (samples.empty()) return;
   const Summary s = summarize(samples);
   store_reference_median(reference_key(c, where, priority), s.p50);
@@ -285,21 +295,8 @@ void run_signal_reference(benchmark::State& state, const Where& where, int prior
   const double join_median = reference_median(
       reference_key(Case::round_trip, where, priority),
       raw_calibration(Case::round_trip, where, priority, samples_for_calibration(quick)));
-  std::optional<PinGuard> pin;
-  if (where.creator >= 0) pin.emplace(where.creator);
-  std::vector<double> samples;
-  for (auto _ : state) {
-    if (interrupted(state)) break;
-    const double v = raw_signal_sample(where, priority);
-    if (v < 0) {
-      state.SkipWithError(fmt::format("pthread_create failed: errno {}", -v).c_str());
-      break;
-    }
-    samples.push_back(v);
-    state.SetIterationTime(v * 1e-9);
-  }
-  pin.reset();
-  finish_rt_case(state, priority);
+  const std::vector<double> samples =
+      time_raw_samples(state, where, priority, [&] { return raw_signal_sample(where, priority); });
   if (samples.empty()) return;
   report_latency(state, summarize(samples), join_median);
 }
