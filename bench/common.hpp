@@ -96,7 +96,7 @@ class PinGuard {
 std::uint64_t cpu_mask(int cpu);
 
 // ---- real-time safety --------------------------------------------------------------------------
-// DESIGN.md 5: a thread at a higher SCHED_FIFO priority on another CPU. Each kick() sets a new
+// docs/design.md 5: a thread at a higher SCHED_FIFO priority on another CPU. Each kick() sets a new
 // deadline; when a deadline passes without a kick (or disarm), it sets aborted(), and demotes every
 // watched thread to SCHED_OTHER so a runaway spin cannot hold the CPU. Destruction stops it.
 class RtWatchdog {

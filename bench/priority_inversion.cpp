@@ -14,10 +14,10 @@
 // runs above medium from the moment it locks. High's wait is timed from the controller's release to
 // high acquiring the lock. Threads are sequenced with semaphores only: glibc condition variables
 // are not priority-inheritance aware and would add inversions of their own.
-// Safety (DESIGN.md 5): all four threads are pinned; every spin ends at a wall-clock deadline or
-// on the watchdog's abort flag; a SCHED_FIFO watchdog on another CPU, kicked each run, aborts and
-// demotes the group when a run overruns; between runs the CPU idles for a quarter of a run, well
-// inside sched_rt_runtime_us; after the case no SCHED_FIFO thread may be left (checked). A run
+// Safety (docs/design.md 5): all four threads are pinned; every spin ends at a wall-clock deadline
+// or on the watchdog's abort flag; a SCHED_FIFO watchdog on another CPU, kicked each run, aborts
+// and demotes the group when a run overruns; between runs the CPU idles for a quarter of a run,
+// well inside sched_rt_runtime_us; after the case no SCHED_FIFO thread may be left (checked). A run
 // whose wait exceeds S + C + 10 ms is marked disturbed (RT throttling or a host hiccup).
 #include <fmt/format.h>
 #include <pthread.h>

@@ -1,5 +1,5 @@
 // The emulated bug check: Windows stops the machine; we stop the process, with one line naming
-// the code, and exit status 134 (CONTRACTS.md 6, "Violations").
+// the code, and exit status 134 (docs/contracts.md 6, "Violations").
 #pragma once
 
 #include <cstdint>

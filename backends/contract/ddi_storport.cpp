@@ -1,4 +1,4 @@
-// DDI: StorPort adapter threads (CONTRACTS.md 1.9 and section 6, question 8).
+// DDI: StorPort adapter threads (docs/contracts.md 1.9 and section 6, question 8).
 #include <systhread/storport.h>
 
 #include <cstring>

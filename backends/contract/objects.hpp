@@ -2,8 +2,8 @@
 // offset 0 so a PKTHREAD/PEPROCESS is waitable by pointer), drivers, devices and adapters.
 //
 // Lifetime: `refs` counts handles and pointer references together; the object is freed when it
-// reaches zero (CONTRACTS.md 1.7, behaviour 32). A running thread holds one reference on itself
-// and one on its process.
+// reaches zero (docs/contracts.md 1.7, behaviour 32). A running thread holds one reference on
+// itself and one on its process.
 #pragma once
 
 #include <pthread.h>

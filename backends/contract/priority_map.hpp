@@ -1,5 +1,5 @@
-// KPRIORITY <-> host scheduling (CONTRACTS.md 6, "Priorities on Linux"): the one mapping table,
-// the process's rights, and what best-effort applies when a level is out of reach.
+// KPRIORITY <-> host scheduling (docs/contracts.md 6, "Priorities on Linux"): the one mapping
+// table, the process's rights, and what best-effort applies when a level is out of reach.
 #pragma once
 
 #include <tpb/runtime.hpp>

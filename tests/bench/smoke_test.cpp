@@ -1,4 +1,4 @@
-// Smoke test of the experiments library (issue 4, DESIGN.md 4-5): every suite registers and runs
+// Smoke test of the experiments library (docs/design.md 4-5): every suite registers and runs
 // through Google Benchmark at the quick preset and a tiny min time, over every backend, and its
 // results carry the promised names and counters. Where the process may use SCHED_FIFO, the
 // inversion verdicts must show the protocols on every backend whose capabilities say host

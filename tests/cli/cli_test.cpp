@@ -1,4 +1,4 @@
-// tpbench command-line contract (issue 5): every subcommand's --help exits 0; bad options and bad
+// tpbench command-line contract: every subcommand's --help exits 0; bad options and bad
 // values exit 2 with one line on stderr naming the option; `list` shows every registry backend;
 // `run` writes a record that parses, holds the tpbench block and every repetition of each selected
 // benchmark; SIGINT during a run exits 130 and leaves a partial record that parses.

@@ -1,5 +1,6 @@
-/* Start routines written in C, compiled as C (DESIGN.md section 7: PsTerminateSystemThread unwinds
-   through the caller's C frames, which needs the unwind tables GCC emits for x86-64 C by default).
+/* Start routines written in C, compiled as C (docs/design.md section 7: PsTerminateSystemThread
+   unwinds through the caller's C frames, which needs the unwind tables GCC emits for x86-64 C by
+   default).
  */
 #ifndef TPB_CONFORMANCE_C_ROUTINES_H
 #define TPB_CONFORMANCE_C_ROUTINES_H

@@ -16,7 +16,7 @@
 
 // oneTBB frees an observer's proxy only once no worker still refers to it; a worker lingering in
 // an arena at process exit keeps it, from thread data LeakSanitizer does not scan. Not a leak of
-// ours (the same suppression as tests/unit).
+// ours (the same suppression as tests/backends).
 extern "C" const char* __lsan_default_suppressions() {
   return "leak:tbb::detail::r1::observe\n";
 }

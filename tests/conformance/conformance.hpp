@@ -128,7 +128,7 @@ bool affinity_honoured(const tpb::Capabilities& caps, const std::string& backend
 // Whether the process may apply `p` (tpb::host_scheduling_rights()).
 bool host_may_apply(const tpb::HostPriority& p);
 
-// Checks a thread's host priority against the contract (CONTRACTS.md 6 and DESIGN.md:
+// Checks a thread's host priority against the contract (docs/contracts.md 6 and docs/design.md:
 // "applied, or reported unsupported"): `observed` is what the thread itself read on the host while
 // it ran at `priority`.
 void expect_host_priority(const tpb::Runtime& runtime, PKTHREAD thread, KPRIORITY priority,

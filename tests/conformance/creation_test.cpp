@@ -1,4 +1,4 @@
-// Creation and the thread start environment: CONTRACTS.md section 3 behaviours 1-17 and 59
+// Creation and the thread start environment: docs/contracts.md section 3 behaviours 1-17 and 59
 // (1.2 PsCreateSystemThread, 1.8 OBJECT_ATTRIBUTES), as decided in section 6 (invalid attributes,
 // caller IRQL, default priority 8, routing of DDI calls to runtimes), plus thread exhaustion
 // (behaviour 11): RLIMIT_NPROC for one-host-thread-per-system-thread backends, the pool capacity

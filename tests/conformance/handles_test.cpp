@@ -1,7 +1,7 @@
-// Handles and references: CONTRACTS.md section 3 behaviours 26-32 (1.7 ObReferenceObjectByHandle,
-// ZwClose; object lifetime), with bad input: NULL, garbage, closed and double-closed handles,
-// wrong object types, NULL out-pointers, handles of another runtime. Leaks are checked with
-// Runtime::stats() (live_objects, open_handles).
+// Handles and references: docs/contracts.md section 3 behaviours 26-32 (1.7
+// ObReferenceObjectByHandle, ZwClose; object lifetime), with bad input: NULL, garbage, closed and
+// double-closed handles, wrong object types, NULL out-pointers, handles of another runtime. Leaks
+// are checked with Runtime::stats() (live_objects, open_handles).
 #include "conformance.hpp"
 
 namespace tpb_conf {

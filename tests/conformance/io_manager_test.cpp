@@ -1,4 +1,4 @@
-// The I/O manager: CONTRACTS.md section 3 behaviours 46, 48, 49 (1.3 IoCreateSystemThread) and
+// The I/O manager: docs/contracts.md section 3 behaviours 46, 48, 49 (1.3 IoCreateSystemThread) and
 // section 6 decisions 6-7, through <systhread/harness.h> (SysThreadLoadDriver,
 // SysThreadUnloadDriver) and IoCreateDevice/IoDeleteDevice. The bug checks of 47 (0x148) and 49
 // (0xCE) are in violations_test; decision 6's verifier report is in verifier_test.

@@ -1,9 +1,10 @@
-// Placement and per-CPU limits: CONTRACTS.md section 6 "Per-CPU placement and limits" (placement
-// inherit / spread / cpu(N), the per-CPU limit of live Ps/Io threads -> STATUS_INSUFFICIENT_
-// RESOURCES with nothing leaked) and the affinity routines KeSetSystemAffinityThreadEx /
-// KeRevertToUserAffinityThreadEx, KeQueryActiveProcessorCount. Affinity is read on the host with
-// sched_getaffinity inside the routine. A backend whose capabilities say it cannot honour
-// affinity must still fail loudly here: the suite asserts the contract for every backend.
+// Placement and per-CPU limits: docs/contracts.md section 6 "Per-CPU placement and limits"
+// (placement inherit / spread / cpu(N), the per-CPU limit of live Ps/Io threads ->
+// STATUS_INSUFFICIENT_ RESOURCES with nothing leaked) and the affinity routines
+// KeSetSystemAffinityThreadEx / KeRevertToUserAffinityThreadEx, KeQueryActiveProcessorCount.
+// Affinity is read on the host with sched_getaffinity inside the routine. A backend whose
+// capabilities say it cannot honour affinity must still fail loudly here: the suite asserts the
+// contract for every backend.
 #include <algorithm>
 
 #include "conformance.hpp"

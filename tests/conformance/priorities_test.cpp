@@ -1,4 +1,4 @@
-// Priorities: CONTRACTS.md section 3 behaviours 16 and 38-45 (1.5 KeSetPriorityThread /
+// Priorities: docs/contracts.md section 3 behaviours 16 and 38-45 (1.5 KeSetPriorityThread /
 // KeQueryPriorityThread, 1.6 KeSetBasePriorityThread, current documentation text) as decided in
 // section 6 (0 stored as 1; system process base 8, configurable), and section 6 "Priorities on
 // Linux": the KPRIORITY -> host map, what the host thread actually runs at (read inside the

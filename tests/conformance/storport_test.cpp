@@ -1,4 +1,4 @@
-// StorPort: CONTRACTS.md section 3 behaviours 50-58 (1.9) as decided in section 6 (decision 8:
+// StorPort: docs/contracts.md section 3 behaviours 50-58 (1.9) as decided in section 6 (decision 8:
 // INVALID_PARAMETER cases, adapter limit of live threads = logical processor count unless
 // configured -> STOR_STATUS_UNSUCCESSFUL, Priority NULL = Normal (8), stale or foreign contexts,
 // Terminate(NULL) = the caller; group affinity, group 0 only), through SysThreadCreateAdapter.

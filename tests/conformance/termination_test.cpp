@@ -1,7 +1,8 @@
-// Termination: CONTRACTS.md section 3 behaviours 33-36 (1.4 PsTerminateSystemThread), section 6
-// decisions 4 (return = STATUS_SUCCESS) and 5 (terminate from a non-system thread), DESIGN.md
-// section 7 (unwinding through C frames), and runtime shutdown with threads still alive (bounded
-// wait, then a report naming them). Behaviour 37 (unhandled exception) is in violations_test.
+// Termination: docs/contracts.md section 3 behaviours 33-36 (1.4 PsTerminateSystemThread), section
+// 6 decisions 4 (return = STATUS_SUCCESS) and 5 (terminate from a non-system thread),
+// docs/design.md section 7 (unwinding through C frames), and runtime shutdown with threads still
+// alive (bounded wait, then a report naming them). Behaviour 37 (unhandled exception) is in
+// violations_test.
 #include <cstdio>
 #include <string>
 

@@ -1,6 +1,6 @@
-// The verifier: CONTRACTS.md section 6 "Violations" (softer misuse reported when the verifier is
-// on, by RuntimeOptions::verifier(true) or SYSTHREAD_VERIFIER=1): handles never closed at runtime
-// shutdown, threads still running at shutdown, PsTerminateSystemThread inside an
+// The verifier: docs/contracts.md section 6 "Violations" (softer misuse reported when the verifier
+// is on, by RuntimeOptions::verifier(true) or SYSTHREAD_VERIFIER=1): handles never closed at
+// runtime shutdown, threads still running at shutdown, PsTerminateSystemThread inside an
 // IoCreateSystemThread routine (decision 6, whose IoObject reference is still released), a
 // StorPortTerminateSystemThread with a foreign context (storport.h), and priorities out of range
 // (KeSetBasePriorityThread leaving the process's priority class). Reports are read with

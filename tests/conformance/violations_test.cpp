@@ -1,5 +1,5 @@
-// Violations, the emulated bug check: CONTRACTS.md section 3 behaviours 37 (0x7E), 47 (0x148) and
-// 49 (0xCE), and section 6 "Violations" with the codes the wdm.h/harness.h comments name: 0xA
+// Violations, the emulated bug check: docs/contracts.md section 3 behaviours 37 (0x7E), 47 (0x148)
+// and 49 (0xCE), and section 6 "Violations" with the codes the wdm.h/harness.h comments name: 0xA
 // (create/terminate/priority at DISPATCH_LEVEL or above; KeLowerIrql to a higher level), 0x9
 // (KeRaiseIrql to a lower level), 0xC4 (KeSetPriorityThread outside 0..31; a semaphore released
 // past its limit), 0xC (KeWaitForMultipleObjects with Count > 64, or > 3 without WaitBlockArray).

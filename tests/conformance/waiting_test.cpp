@@ -1,4 +1,4 @@
-// Waiting and signaling: CONTRACTS.md section 3 behaviours 18-25 (1.7 KeWaitForSingleObject,
+// Waiting and signaling: docs/contracts.md section 3 behaviours 18-25 (1.7 KeWaitForSingleObject,
 // ZwWaitForSingleObject, KeWaitForMultipleObjects), with the timeout forms of the wdm.h header
 // (NULL, zero, relative, absolute), and the dispatcher objects a driver thread sleeps on
 // (1.10: events and semaphores). Count limits of KeWaitForMultipleObjects are in violations_test.

@@ -1,4 +1,4 @@
-// Dispatcher objects under contention (CONTRACTS.md 1.7; behaviours 18-25): no lost wake-ups,
+// Dispatcher objects under contention (docs/contracts.md 1.7; behaviours 18-25): no lost wake-ups,
 // synchronization events and semaphores hand out exactly what was signaled.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Handle table (CONTRACTS.md 1.7, behaviours 13, 30-32): kernel handles, generations, counts.
+// Handle table (docs/contracts.md 1.7, behaviours 13, 30-32): kernel handles, generations, counts.
 #include <gtest/gtest.h>
 
 #include <cstdint>

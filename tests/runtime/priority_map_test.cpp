@@ -1,4 +1,5 @@
-// KPRIORITY -> host map (CONTRACTS.md 6, "Priorities on Linux") and best-effort's nearest level.
+// KPRIORITY -> host map (docs/contracts.md 6, "Priorities on Linux") and best-effort's nearest
+// level.
 #include <gtest/gtest.h>
 
 #include <tpb/runtime.hpp>

@@ -1,5 +1,5 @@
 /*
- * <systhread/storport.h> - the StorPort system-thread routines (CONTRACTS.md 1.9, section 6).
+ * <systhread/storport.h> - the StorPort system-thread routines (docs/contracts.md 1.9, section 6).
  *
  * A miniport's threads belong to an adapter, named by its HwDeviceExtension (from
  * SysThreadCreateAdapter in <systhread/harness.h>). An adapter runs at most as many live threads

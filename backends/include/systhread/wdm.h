@@ -2,9 +2,9 @@
  * <systhread/wdm.h> - the Windows system-thread DDI surface, implemented in user space on Linux.
  *
  * Defines the documented types, constants and routines a driver uses to create, wait for,
- * prioritise and end system threads (CONTRACTS.md sections 1-2), with the behaviour tpbench
- * decided in CONTRACTS.md section 6. Code written for the documented names compiles against this
- * header unchanged, from C11 and from C++20.
+ * prioritise and end system threads (docs/contracts.md sections 1-2), with the behaviour tpbench
+ * decided in docs/contracts.md section 6. Code written for the documented names compiles against
+ * this header unchanged, from C11 and from C++20.
  *
  * Every routine acts on the calling thread's runtime: the runtime that created the calling system
  * thread, the one entered with tpb::RuntimeScope, or the process default runtime (backend chosen by

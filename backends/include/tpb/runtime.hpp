@@ -81,7 +81,7 @@ class RuntimeOptions {
     initial_priority_ = p;
     return *this;
   }
-  // Softer misuse reports (CONTRACTS.md 6); default: SYSTHREAD_VERIFIER=1.
+  // Softer misuse reports (docs/contracts.md 6); default: SYSTHREAD_VERIFIER=1.
   RuntimeOptions& verifier(bool on) {
     verifier_ = on ? 1 : 0;
     return *this;
@@ -122,8 +122,9 @@ class RuntimeOptions {
   std::size_t stack_size_ = 0;
 };
 
-// The host scheduling a KPRIORITY maps to (CONTRACTS.md 6): 1..15 SCHED_OTHER with nice 19..-10
-// (8 is nice 0), 16..31 SCHED_FIFO 1..76. The one table; reported in every run's context.
+// The host scheduling a KPRIORITY maps to (docs/contracts.md 6): 1..15 SCHED_OTHER with
+// nice 19..-10 (8 is nice 0), 16..31 SCHED_FIFO 1..76. The one table; reported in every run's
+// context.
 HostPriority host_priority_for(KPRIORITY priority);
 
 // What this process may apply on the host, probed once.

@@ -1,5 +1,5 @@
 // tpb/bench.hpp - the experiments as a library: what suites exist, and registering a selection of
-// them with Google Benchmark. The tpbench command (bench/cli) is the only caller in the project.
+// them with Google Benchmark. The tpbench command (cli/) is the only caller in the project.
 //
 // Benchmark names: "suite/case" then key:value segments, e.g.
 //   creation/start_latency/backend:pool/placement:same_cpu/priority:8

@@ -2,10 +2,10 @@
 //
 // A record is Google Benchmark's JSON (its "context" and "benchmarks", every repetition kept plus
 // the aggregates, so Google Benchmark's own tools read it) with one more top-level object,
-// "tpbench", that says where and how the run was made (DESIGN.md 1): command line, git revision,
-// backends and their capabilities, topology, kernel, virtualisation, scheduler settings, the
-// priority map, what the process was allowed to apply, skipped placements, the c2c matrix and the
-// doctor's findings. Facts the tpbench command could not learn are null, never guessed.
+// "tpbench", that says where and how the run was made (docs/design.md 1): command line, git
+// revision, backends and their capabilities, topology, kernel, virtualisation, scheduler settings,
+// the priority map, what the process was allowed to apply, skipped placements, the c2c matrix and
+// the doctor's findings. Facts the tpbench command could not learn are null, never guessed.
 //
 // Thread-safety: plain values and free functions; nothing is shared.
 #pragma once

@@ -1,6 +1,6 @@
 // Backend contract under concurrent launches (tpb/backend.hpp: launch() is thread-safe;
-// CONTRACTS.md 6, "Per-CPU placement and limits"): several threads launching at once each get their
-// trampoline run exactly once, and a pool never runs more system threads on a group than its
+// docs/contracts.md 6, "Per-CPU placement and limits"): several threads launching at once each get
+// their trampoline run exactly once, and a pool never runs more system threads on a group than its
 // capacity. Labelled `concurrency`: the ThreadSanitizer tree runs these.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// oneTBB backend (backends/tbb/tbb_backend.hpp; CONTRACTS.md 6, "Per-CPU placement and limits"
+// oneTBB backend (backends/tbb/tbb_backend.hpp; docs/contracts.md 6, "Per-CPU placement and limits"
 // and "Priorities on Linux"): system threads that block do not starve each other up to the
 // admission limit (node CPUs x pool_capacity_per_cpu), past it launch() fails at once; the
 // realtime class runs at SCHED_FIFO when permitted; workers go back to their class after each

@@ -1,8 +1,8 @@
-// Pool backend (backends/pool/pool_backend.hpp; CONTRACTS.md 6, "Per-CPU placement and limits"):
-// a system thread borrows an idle worker of its home CPU's group; past the group's capacity
-// launch() answers no_resources and leaks nothing; a worker survives its system thread and goes
-// back to its own CPU and SCHED_OTHER nice 0 before the next one. Each case runs with both wake
-// strategies (park, spin).
+// Pool backend (backends/pool/pool_backend.hpp; docs/contracts.md 6, "Per-CPU placement and
+// limits"): a system thread borrows an idle worker of its home CPU's group; past the group's
+// capacity launch() answers no_resources and leaks nothing; a worker survives its system thread and
+// goes back to its own CPU and SCHED_OTHER nice 0 before the next one. Each case runs with both
+// wake strategies (park, spin).
 #include <gtest/gtest.h>
 
 #include <memory>

@@ -1,7 +1,7 @@
 // A quick measurement of how much a wake-up costs when the woken thread sits on another CPU
 // rather than the waker's own: a futex ping-pong, first with both threads pinned to one CPU, then
-// to two. Virtual machines inflate the second by an order of magnitude (DESIGN.md 7), which makes
-// cross-CPU results incomparable with bare metal.
+// to two. Virtual machines inflate the second by an order of magnitude (docs/design.md 7), which
+// makes cross-CPU results incomparable with bare metal.
 #pragma once
 
 #include <chrono>

@@ -1,8 +1,8 @@
-// Backend contract (tpb/backend.hpp; CONTRACTS.md 6, "Priorities on Linux" and "Per-CPU placement
-// and limits"): each backend, driven directly through ThreadBackend with no runtime, runs every
-// launched trampoline exactly once, honours the affinity and priority its capabilities promise,
-// and refuses what it cannot give without running anything. One suite, one instance per backend
-// (pool once per wake strategy).
+// Backend contract (tpb/backend.hpp; docs/contracts.md 6, "Priorities on Linux" and "Per-CPU
+// placement and limits"): each backend, driven directly through ThreadBackend with no runtime, runs
+// every launched trampoline exactly once, honours the affinity and priority its capabilities
+// promise, and refuses what it cannot give without running anything. One suite, one instance per
+// backend (pool once per wake strategy).
 #include <gtest/gtest.h>
 
 #include <functional>
