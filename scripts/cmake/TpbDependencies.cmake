@@ -12,6 +12,7 @@ if(TPB_BUILD_BENCH)
   find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
   find_package(nlohmann_json 3.10 REQUIRED)
   find_package(fmt REQUIRED)
+  find_package(SQLite3 REQUIRED)  # the history store's default database
 endif()
 
 if(TPB_BUILD_TESTS)
