@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "postgres_history.hpp"
 #include "sqlite_history.hpp"
 
 namespace tpb::history {
@@ -20,8 +21,7 @@ bool is_postgres_location(std::string_view db) {
 
 std::unique_ptr<HistoryStore> open_history_store(const std::string& db) {
   if (db.empty()) throw HistoryError("--db: empty history location");
-  if (is_postgres_location(db))
-    throw HistoryError("PostgreSQL support not built: cannot open a postgresql:// history");
+  if (is_postgres_location(db)) return open_postgres_history(db);
   return open_sqlite_history(db);
 }
 

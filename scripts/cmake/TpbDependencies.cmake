@@ -13,6 +13,7 @@ if(TPB_BUILD_BENCH)
   find_package(nlohmann_json 3.10 REQUIRED)
   find_package(fmt REQUIRED)
   find_package(SQLite3 REQUIRED)  # the history store's default database
+  find_package(PostgreSQL REQUIRED)  # libpq: the history store of a fleet
 endif()
 
 if(TPB_BUILD_TESTS)
