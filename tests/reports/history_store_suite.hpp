@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <ostream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -14,6 +15,12 @@ struct HistoryStoreParam {
   std::string name;                             // the instantiation's name, e.g. "sqlite"
   std::function<std::string()> fresh_location;  // a new, empty store each call
 };
+
+// Prints the instantiation's name: CTest names the discovered cases after it, and the default
+// (the object's bytes, pointers included) would change with every build.
+inline void PrintTo(const HistoryStoreParam& param, std::ostream* out) {
+  *out << param.name;
+}
 
 inline std::string history_param_name(const ::testing::TestParamInfo<HistoryStoreParam>& info) {
   return info.param.name;
