@@ -8,6 +8,7 @@ const std::vector<Command>& commands() {
       {"topology", "the machine as hwloc sees it, and the placements it offers", &run_topology},
       {"doctor", "what makes results noisy or untrustworthy here, with the fix", &run_doctor},
       {"run", "run benchmarks and write the JSON run record", &run_run},
+      {"compare", "compare two run records: regressions, improvements, too noisy", &run_compare},
   };
   return table;
 }

@@ -35,5 +35,6 @@ int run_list(const Invocation& invocation);
 int run_topology(const Invocation& invocation);
 int run_doctor(const Invocation& invocation);
 int run_run(const Invocation& invocation);
+int run_compare(const Invocation& invocation);
 
 }  // namespace tpb::cli

@@ -51,16 +51,19 @@ std::string option_source(const Invocation& invocation, std::string_view option)
 }
 
 bool parse_options(const Invocation& invocation, const CommandHelp& help,
-                   po::options_description options, po::variables_map& values) {
+                   po::options_description options, po::variables_map& values,
+                   const po::positional_options_description& positional) {
   options.add_options()("help,h", "show this help");
+  const auto is_positional = [&positional](const std::string& name) {
+    for (unsigned i = 0; i < positional.max_total_count() && i < 16; ++i)
+      if (positional.name_for_position(i) == name) return true;
+    return false;
+  };
   try {
-    // No command takes positional arguments: an empty positional description makes a stray
-    // word an error instead of being ignored.
-    po::store(po::command_line_parser(invocation.args)
-                  .options(options)
-                  .positional(po::positional_options_description())
-                  .run(),
-              values);
+    // Without a positional description a stray word is an error instead of being ignored.
+    po::store(
+        po::command_line_parser(invocation.args).options(options).positional(positional).run(),
+        values);
     if (values.count("help")) {
       std::cout << "Usage: tpbench " << help.name << ' ' << help.synopsis << "\n\n"
                 << help.description << "\n\n"
@@ -73,16 +76,18 @@ bool parse_options(const Invocation& invocation, const CommandHelp& help,
       return false;
     }
     // store() keeps the first value it sees, so the command line wins over the environment.
-    po::store(po::parse_environment(options,
-                                    [&options](const std::string& variable) -> std::string {
-                                      for (const auto& option : options.options()) {
-                                        const std::string& name = option->long_name();
-                                        if (name != "help" && environment_name(name) == variable)
-                                          return name;
-                                      }
-                                      return {};
-                                    }),
-              values);
+    po::store(
+        po::parse_environment(
+            options,
+            [&options, &is_positional](const std::string& variable) -> std::string {
+              for (const auto& option : options.options()) {
+                const std::string& name = option->long_name();
+                if (name != "help" && !is_positional(name) && environment_name(name) == variable)
+                  return name;
+              }
+              return {};
+            }),
+        values);
     po::notify(values);
   } catch (const po::too_many_positional_options_error&) {
     throw UsageError(

@@ -31,9 +31,11 @@ struct CommandHelp {
 
 // Parses invocation.args against `options` (a --help option is added), then the TPB_<OPTION>
 // environment variables. Returns false after printing help to stdout when --help was given.
-// Throws UsageError naming the option on anything malformed.
+// Throws UsageError naming the option on anything malformed. Positional words are an error unless
+// `positional` maps them to an option of `options`.
 bool parse_options(const Invocation& invocation, const CommandHelp& help,
-                   po::options_description options, po::variables_map& values);
+                   po::options_description options, po::variables_map& values,
+                   const po::positional_options_description& positional = {});
 
 // An on/off option: `--name` sets it; TPB_NAME=1/0 (true/false, yes/no, on/off) too.
 po::typed_value<bool>* flag();

@@ -73,13 +73,6 @@ bool judgeable(BenchmarkVerdict& out, const Samples* base, const Samples* next,
                              out.base_count, out.new_count, options.alpha);
     return false;
   }
-  const double spread = std::max(relative_spread(base->values), relative_spread(next->values));
-  if (spread > options.threshold) {
-    out.verdict = Verdict::kTooNoisy;
-    out.reason = fmt::format("spread {:.1f}% is wider than the {:.1f}% threshold", spread * 100,
-                             options.threshold * 100);
-    return false;
-  }
   return true;
 }
 
@@ -125,6 +118,13 @@ Comparison compare_samples(const SampleSet& base, const SampleSet& next,
       out.verdict = Verdict::kImprovement;
       out.reason = fmt::format("{} better than the {:.1f}% threshold, Holm p {:.2g}", change,
                                options.threshold * 100, out.p_adjusted);
+    } else if (!(out.change.high - out.change.low <= 2 * options.threshold)) {
+      // A change of the threshold's size would not have been seen: not a pass.
+      out.verdict = Verdict::kTooNoisy;
+      out.reason = fmt::format(
+          "interval {:+.1f}%..{:+.1f}% is wider than +-{:.1f}%: a change of "
+          "that size would not be seen",
+          out.change.low * 100, out.change.high * 100, options.threshold * 100);
     } else {
       out.verdict = Verdict::kUnchanged;
       out.reason =

@@ -17,9 +17,11 @@
 // benchmarks; Benjamini-Hochberg bounds only the expected share of false flags.
 //   regression   the change is worse than the threshold AND Holm-significant at alpha
 //   improvement  the change is better than the threshold AND Holm-significant at alpha
-//   unchanged    judged, and neither of those
+//   unchanged    neither of those, and the change's interval is narrower than +-threshold (so a
+//                change of the threshold's size would have been seen)
 //   too noisy    cannot be judged: so few samples that no result could be significant at alpha,
-//                or a side's robust spread (1.4826 MAD / median) wider than the threshold
+//                or, when not a regression or an improvement, an interval wider than
+//                +-threshold (the spread of the samples hides a change of that size)
 //   invalid      missing on one side, failed (error_occurred), or a non-finite value
 // Everything is deterministic: the same samples give the same verdicts and the same bytes out.
 //

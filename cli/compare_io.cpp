@@ -1,0 +1,118 @@
+#include "compare_io.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include <tpb/report.hpp>
+
+namespace tpb::cli {
+namespace {
+
+void write_text(const std::string& option, const std::string& path, const std::string& text) {
+  if (const auto problem = report::check_writable(path); !problem.empty())
+    throw UsageError(fmt::format("--{} {}: {}", option, path, problem));
+  const std::filesystem::path temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw UsageError(fmt::format("--{} {}: cannot write", option, path));
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+}  // namespace
+
+LoadedRecord load_for_compare(const std::filesystem::path& path) {
+  LoadedRecord loaded;
+  loaded.path = path.string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(loaded.path + ": cannot read");
+  std::stringstream text;
+  text << in.rdbuf();
+  if (text.str().empty()) throw UsageError(loaded.path + ": empty file");
+  try {
+    loaded.record = report::parse_benchmark_json(text.str());
+  } catch (const nlohmann::json::exception& e) {
+    throw UsageError(fmt::format("{}: not valid JSON (truncated or corrupt): {}", loaded.path,
+                                 e.what()));
+  }
+  try {
+    loaded.samples = compare::samples_from_record(loaded.record, loaded.path);
+  } catch (const compare::CompareInputError& e) {
+    throw UsageError(e.what());
+  }
+  loaded.machine = compare::machine_facts(loaded.record);
+  return loaded;
+}
+
+std::string machine_mismatch(const LoadedRecord& base, const LoadedRecord& next,
+                             bool allow_mismatch) {
+  std::string problem;
+  for (const auto* side : {&base, &next})
+    if (problem.empty() && side->machine.empty())
+      problem = side->path + ": not a tpbench record (no tpbench block): its machine is unknown";
+  if (problem.empty()) {
+    const auto differences = compare::machine_differences(base.machine, next.machine);
+    if (!differences.empty()) {
+      problem = "records from different machines: ";
+      for (std::size_t i = 0; i < differences.size(); ++i)
+        problem += (i ? "; " : "") + differences[i];
+    }
+  }
+  if (!problem.empty() && allow_mismatch) {
+    std::cerr << "warning (--allow-mismatch): " << problem << '\n';
+    return {};
+  }
+  return problem;
+}
+
+void add_comparison_options(po::options_description& options) {
+  options.add_options()  //
+      ("threshold", po::value<double>()->default_value(5.0, "5"),
+       "PCT: the relative change that counts as a regression or an improvement")  //
+      ("alpha", po::value<double>()->default_value(0.01, "0.01"),
+       "family-wise error rate over all benchmarks (Holm)")  //
+      ("md", po::value<std::string>(), "FILE: also write Markdown (under 64 KB)")  //
+      ("junit", po::value<std::string>(), "FILE: also write JUnit XML")  //
+      ("json", po::value<std::string>(), "FILE: also write JSON");
+}
+
+compare::CompareOptions comparison_options(const Invocation& invocation,
+                                           const po::variables_map& values) {
+  compare::CompareOptions options;
+  const double threshold = values["threshold"].as<double>();
+  if (!(threshold > 0 && threshold < 100))
+    throw UsageError(fmt::format("{}: must be a percentage above 0 and below 100, got {}",
+                                 option_source(invocation, "threshold"), threshold));
+  const double alpha = values["alpha"].as<double>();
+  if (!(alpha > 0 && alpha < 1))
+    throw UsageError(fmt::format("{}: must be above 0 and below 1, got {}",
+                                 option_source(invocation, "alpha"), alpha));
+  options.threshold = threshold / 100.0;
+  options.alpha = alpha;
+  return options;
+}
+
+void report_comparison(const compare::Comparison& comparison, const po::variables_map& values) {
+  if (values.count("md"))
+    write_text("md", values["md"].as<std::string>(), compare::markdown_report(comparison));
+  if (values.count("junit"))
+    write_text("junit", values["junit"].as<std::string>(), compare::junit_report(comparison));
+  if (values.count("json"))
+    write_text("json", values["json"].as<std::string>(),
+               compare::json_report(comparison).dump(2) + "\n");
+  std::cout << compare::console_table(comparison);
+}
+
+int comparison_exit_code(const compare::Comparison& comparison) {
+  using compare::Verdict;
+  if (comparison.count(Verdict::kRegression) > 0) return kExitRegression;
+  const std::size_t judged = comparison.count(Verdict::kImprovement) +
+                             comparison.count(Verdict::kUnchanged);
+  return judged == 0 ? kExitUntrusted : kExitSuccess;
+}
+
+}  // namespace tpb::cli
