@@ -13,7 +13,7 @@ namespace tpb::cli {
 int run_compare(const Invocation& invocation) {
   po::options_description options = option_table();
   add_comparison_options(options);
-  options.add_options()  //
+  options.add_options()                                                         //
       ("allow-mismatch", flag(), "compare records made on different machines")  //
       ("records", po::value<std::vector<std::string>>()->multitoken(),
        "BASE.json NEW.json (given as the two arguments)");
@@ -21,8 +21,9 @@ int run_compare(const Invocation& invocation) {
   positional.add("records", -1);
   po::variables_map values;
   if (!parse_options(invocation,
-                     {"compare", "BASE.json NEW.json [--threshold PCT] [--alpha A] [--md FILE] "
-                                 "[--junit FILE] [--json FILE] [--allow-mismatch]",
+                     {"compare",
+                      "BASE.json NEW.json [--threshold PCT] [--alpha A] [--md FILE] "
+                      "[--junit FILE] [--json FILE] [--allow-mismatch]",
                       "Compares two run records benchmark by benchmark. Exit 0: no regression; "
                       "1: a regression; 2: bad input; 3: machines differ, or nothing could be "
                       "judged."},

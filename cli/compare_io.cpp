@@ -36,8 +36,8 @@ LoadedRecord load_for_compare(const std::filesystem::path& path) {
   try {
     loaded.record = report::parse_benchmark_json(text.str());
   } catch (const nlohmann::json::exception& e) {
-    throw UsageError(fmt::format("{}: not valid JSON (truncated or corrupt): {}", loaded.path,
-                                 e.what()));
+    throw UsageError(
+        fmt::format("{}: not valid JSON (truncated or corrupt): {}", loaded.path, e.what()));
   }
   try {
     loaded.samples = compare::samples_from_record(loaded.record, loaded.path);
@@ -74,9 +74,9 @@ void add_comparison_options(po::options_description& options) {
       ("threshold", po::value<double>()->default_value(5.0, "5"),
        "PCT: the relative change that counts as a regression or an improvement")  //
       ("alpha", po::value<double>()->default_value(0.01, "0.01"),
-       "family-wise error rate over all benchmarks (Holm)")  //
+       "family-wise error rate over all benchmarks (Holm)")                        //
       ("md", po::value<std::string>(), "FILE: also write Markdown (under 64 KB)")  //
-      ("junit", po::value<std::string>(), "FILE: also write JUnit XML")  //
+      ("junit", po::value<std::string>(), "FILE: also write JUnit XML")            //
       ("json", po::value<std::string>(), "FILE: also write JSON");
 }
 
@@ -110,8 +110,8 @@ void report_comparison(const compare::Comparison& comparison, const po::variable
 int comparison_exit_code(const compare::Comparison& comparison) {
   using compare::Verdict;
   if (comparison.count(Verdict::kRegression) > 0) return kExitRegression;
-  const std::size_t judged = comparison.count(Verdict::kImprovement) +
-                             comparison.count(Verdict::kUnchanged);
+  const std::size_t judged =
+      comparison.count(Verdict::kImprovement) + comparison.count(Verdict::kUnchanged);
   return judged == 0 ? kExitUntrusted : kExitSuccess;
 }
 

@@ -30,7 +30,9 @@ ProcessResult tpbench(std::vector<std::string> args) {
   return run_process(args, {}, 60s);
 }
 
-std::string data(const char* name) { return (kData / name).string(); }
+std::string data(const char* name) {
+  return (kData / name).string();
+}
 
 std::filesystem::path scratch_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -60,8 +62,8 @@ std::map<std::string, std::string> verdicts(const std::filesystem::path& json) {
 // benchmark are unchanged, a 30%-spread benchmark is too noisy; the regression exits 1.
 TEST(CompareCli, KnownChangesClassified) {
   const auto dir = scratch_dir();
-  const auto r = tpbench({"compare", data("base.json"), data("changed.json"), "--json",
-                          (dir / "out.json").string()});
+  const auto r = tpbench(
+      {"compare", data("base.json"), data("changed.json"), "--json", (dir / "out.json").string()});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const auto v = verdicts(dir / "out.json");
   EXPECT_EQ(v.at("fixture/slower/manual_time"), "regression");
@@ -98,8 +100,8 @@ TEST(CompareCli, DifferentMachinesRefused) {
 
 // Unreadable inputs exit 2 with one line naming the file.
 TEST(CompareCli, UnreadableInputsExit2) {
-  for (const char* name : {"corrupt.json", "truncated.json", "empty.json", "aggregates_only.json",
-                           "missing.json"}) {
+  for (const char* name :
+       {"corrupt.json", "truncated.json", "empty.json", "aggregates_only.json", "missing.json"}) {
     const auto r = tpbench({"compare", data("base.json"), data(name)});
     EXPECT_EQ(r.exit_code, 2) << name << ": " << r.err;
     EXPECT_NE(r.err.find(name), std::string::npos) << r.err;
@@ -117,8 +119,8 @@ TEST(CompareCli, PlainGoogleBenchmarkIsUntrusted) {
 // A NaN repetition makes that benchmark invalid (JUnit error), stated, never passed silently.
 TEST(CompareCli, NanRepetitionIsInvalid) {
   const auto dir = scratch_dir();
-  const auto r = tpbench({"compare", data("base.json"), data("nan.json"), "--json",
-                          (dir / "out.json").string()});
+  const auto r = tpbench(
+      {"compare", data("base.json"), data("nan.json"), "--json", (dir / "out.json").string()});
   EXPECT_EQ(verdicts(dir / "out.json").at("fixture/unchanged/manual_time"), "invalid") << r.out;
   EXPECT_NE(r.out.find("1 invalid"), std::string::npos) << r.out;
 }
@@ -126,9 +128,8 @@ TEST(CompareCli, NanRepetitionIsInvalid) {
 // Bad usage: one record, a threshold out of range.
 TEST(CompareCli, BadUsageExit2) {
   EXPECT_EQ(tpbench({"compare", data("base.json")}).exit_code, 2);
-  EXPECT_EQ(tpbench({"compare", data("base.json"), data("same.json"), "--threshold", "-1"})
-                .exit_code,
-            2);
+  EXPECT_EQ(
+      tpbench({"compare", data("base.json"), data("same.json"), "--threshold", "-1"}).exit_code, 2);
   EXPECT_EQ(tpbench({"compare", data("base.json"), data("same.json"), "--alpha", "1"}).exit_code,
             2);
 }
@@ -172,9 +173,9 @@ TEST(CompareCli, JunitValidates) {
 
   std::ofstream(dir / "bad.xml") << "<testsuites><testsuite name=\"x\" tests=\"1\">"
                                     "<testcase classname=\"c\"/></testsuite></testsuites>\n";
-  const auto bad = run_process({"/usr/bin/xmllint", "--noout", "--schema", data("junit.xsd"),
-                                (dir / "bad.xml").string()},
-                               {}, 30s);
+  const auto bad = run_process(
+      {"/usr/bin/xmllint", "--noout", "--schema", data("junit.xsd"), (dir / "bad.xml").string()},
+      {}, 30s);
   EXPECT_NE(bad.exit_code, 0);
 }
 
