@@ -128,50 +128,11 @@ SwitchCounters::Reading SwitchCounters::read() const {
 
 // ---- CPUs
 // ----------------------------------------------------------------------------------------
-namespace {
-std::vector<int> affinity_of_self() {
-  std::vector<int> cpus;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
-  return cpus;
-}
-bool set_affinity_of_self(const std::vector<int>& cpus) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  for (int cpu : cpus)
-    if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &set);
-  return sched_setaffinity(0, sizeof set, &set) == 0;
-}
-}  // namespace
-
-std::vector<int> allowed_cpus() {
-  return affinity_of_self();
-}
-
-int current_cpu() {
-  return sched_getcpu();
-}
-
-PinGuard::PinGuard(const std::vector<int>& cpus) : previous_(affinity_of_self()) {
-  ok_ = set_affinity_of_self(cpus);
-}
-
-PinGuard::~PinGuard() {
-  if (ok_) set_affinity_of_self(previous_);
-}
-
 std::uint64_t cpu_mask(int cpu) {
   return cpu >= 0 && cpu < 64 ? std::uint64_t{1} << cpu : 0;
 }
 
 // ---- real-time safety --------------------------------------------------------------------------
-long gettid_now() {
-  return static_cast<long>(syscall(SYS_gettid));
-}
-
 namespace {
 bool demote(long tid) {
   sched_param param{};
@@ -181,9 +142,9 @@ bool demote(long tid) {
 
 RtWatchdog::RtWatchdog(int avoid_cpu) {
   thread_ = std::thread([this, avoid_cpu] {
-    std::vector<int> cpus = affinity_of_self();
+    std::vector<int> cpus = host::allowed_cpus();
     std::erase(cpus, avoid_cpu);
-    if (!cpus.empty()) set_affinity_of_self(cpus);
+    if (!cpus.empty()) host::set_thread_affinity(0, cpus);
     // Above every experiment thread (the controller uses KPRIORITY 28 -> FIFO 61).
     const auto& rights = host_scheduling_rights();
     if (rights.rt_permitted && rights.max_rt_priority > 0) {

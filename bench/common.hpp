@@ -25,6 +25,9 @@
 #include <tpb/bench.hpp>
 #include <tpb/runtime.hpp>
 
+#include "host/cpus.hpp"
+#include "host/sched.hpp"
+
 namespace tpb::bench::detail {
 
 // ---- time --------------------------------------------------------------------------------------
@@ -76,22 +79,10 @@ class SwitchCounters {
 
 // ---- CPUs
 // ----------------------------------------------------------------------------------------
-std::vector<int> allowed_cpus();  // of the calling thread, ascending
-int current_cpu();
-// Pins the calling thread to `cpus` while alive, then restores its previous affinity.
-class PinGuard {
- public:
-  explicit PinGuard(const std::vector<int>& cpus);
-  explicit PinGuard(int cpu) : PinGuard(std::vector<int>{cpu}) {}
-  ~PinGuard();
-  PinGuard(const PinGuard&) = delete;
-  PinGuard& operator=(const PinGuard&) = delete;
-  bool ok() const { return ok_; }
-
- private:
-  std::vector<int> previous_;
-  bool ok_ = false;
-};
+// The host's affinity primitives, under the names the experiments use.
+using host::allowed_cpus;
+using host::current_cpu;
+using host::PinGuard;
 // A KAFFINITY mask of one CPU, or 0 when it does not fit group 0.
 std::uint64_t cpu_mask(int cpu);
 
@@ -125,7 +116,9 @@ class RtWatchdog {
   std::atomic<bool> aborted_{false};
   std::thread thread_;
 };
-long gettid_now();
+inline long gettid_now() {
+  return host::current_tid();
+}
 // Threads of this process still SCHED_FIFO/SCHED_RR (other than the caller). Demotes them and
 // returns their tids: leaving one behind is a bug the caller reports.
 std::vector<long> demote_leftover_rt_threads();

@@ -16,7 +16,6 @@
 // timed manually. Real-time priorities (16, 24) run pinned or briefly: the start routine returns at
 // once, so no thread can spin; leftover RT threads are still checked and demoted after each case.
 #include <fmt/format.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <sys/resource.h>
@@ -31,6 +30,7 @@
 #include <systhread/wdm.h>
 
 #include "common.hpp"
+#include "host/futex.hpp"
 
 namespace tpb::bench::detail {
 
@@ -98,7 +98,7 @@ void* raw_routine(void* raw) {
   probe->first.store(now_ns(), std::memory_order_release);
   // Nice is per thread on Linux and no attribute carries it: set from inside, as the pthread
   // backend does, so both pay the same.
-  if (probe->set_nice) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid_now()), probe->nice);
+  if (probe->set_nice) host::set_thread_nice(0, probe->nice);
   return nullptr;
 }
 
@@ -157,9 +157,9 @@ struct SignalProbe {
 
 void* signal_routine(void* raw) {
   auto* probe = static_cast<SignalProbe*>(raw);
-  if (probe->set_nice) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid_now()), probe->nice);
+  if (probe->set_nice) host::set_thread_nice(0, probe->nice);
   probe->done.store(1, std::memory_order_release);
-  syscall(SYS_futex, &probe->done, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  host::futex_wake(probe->done, 1);
   return nullptr;
 }
 
@@ -176,8 +176,7 @@ double raw_signal_sample(const Where& where, int priority) {
   const int rc = pthread_create(&thread, &attr, &signal_routine, &probe);
   pthread_attr_destroy(&attr);
   if (rc != 0) return -rc;
-  while (probe.done.load(std::memory_order_acquire) == 0)
-    syscall(SYS_futex, &probe.done, FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+  while (probe.done.load(std::memory_order_acquire) == 0) host::futex_wait(probe.done, 0u);
   return static_cast<double>(now_ns() - t0);
 }
 

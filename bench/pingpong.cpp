@@ -2,8 +2,6 @@
 #include "pingpong.hpp"
 
 #include <fcntl.h>
-#include <linux/futex.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +11,8 @@
 #include <optional>
 
 #include <systhread/wdm.h>
+
+#include "host/futex.hpp"
 
 namespace tpb::bench::detail {
 
@@ -46,13 +46,12 @@ class FutexChannel final : public Channel {
   void signal(int to) override {
     words_[to].value.store(1, std::memory_order_release);
     // Always the syscall: this is the raw futex wake reference.
-    syscall(SYS_futex, &words_[to].value, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+    host::futex_wake(words_[to].value, 1);
   }
   bool wait(int me, const std::atomic<bool>& stop) override {
-    timespec slice{kWaitSliceNs / 1'000'000'000, 0};
     while (words_[me].value.exchange(0, std::memory_order_acq_rel) == 0) {
       if (stop.load(std::memory_order_relaxed)) return false;
-      syscall(SYS_futex, &words_[me].value, FUTEX_WAIT_PRIVATE, 0, &slice, nullptr, 0);
+      host::futex_wait_for(words_[me].value, 0u, std::chrono::nanoseconds(kWaitSliceNs));
     }
     return true;
   }

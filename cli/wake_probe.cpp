@@ -3,76 +3,56 @@
 // time budget is reported.
 #include "wake_probe.hpp"
 
-#include <linux/futex.h>
-#include <pthread.h>
-#include <sched.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <thread>
 #include <vector>
 
+#include "host/cpus.hpp"
+#include "host/futex.hpp"
+
 namespace tpb::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Waits while `word` holds `expected`, at most `timeout` (null: no limit).
-void futex_wait(std::atomic<int>& word, int expected, const timespec* timeout = nullptr) {
-  ::syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAIT_PRIVATE, expected, timeout,
-            nullptr, 0);
-}
-
-void futex_wake(std::atomic<int>& word) {
-  ::syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
-}
-
-void pin_self(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  ::pthread_setaffinity_np(::pthread_self(), sizeof(set), &set);
-}
-
 double ping_pong_us(int caller_cpu, int partner_cpu, Clock::duration budget) {
   static_assert(sizeof(std::atomic<int>) == sizeof(int));
   constexpr int kIdle = 0, kPing = 1, kStop = 2;
   std::atomic<int> turn{kIdle};
-  pin_self(caller_cpu);
+  host::set_thread_affinity(0, {caller_cpu});
   std::thread partner([&] {
-    pin_self(partner_cpu);
+    host::set_thread_affinity(0, {partner_cpu});
     for (;;) {
       int value = turn.load();
       while (value == kIdle) {
-        futex_wait(turn, kIdle);
+        host::futex_wait(turn, kIdle);
         value = turn.load();
       }
       if (value == kStop) return;
       // Only a ping turns into idle: a stop stored meanwhile must not be overwritten.
-      if (turn.compare_exchange_strong(value, kIdle)) futex_wake(turn);
+      if (turn.compare_exchange_strong(value, kIdle)) host::futex_wake(turn, 1);
     }
   });
   std::vector<double> round_trips;
   const auto end = Clock::now() + budget;
   // A partner starved by other work (an RT spinner on its CPU) must not hang the doctor: each wait
   // re-checks the budget every 10 ms.
-  const timespec slice{0, 10'000'000};
+  constexpr std::chrono::milliseconds kSlice{10};
   bool answered = true;
   while (answered && Clock::now() < end && round_trips.size() < 100000) {
     const auto start = Clock::now();
     turn.store(kPing);
-    futex_wake(turn);
+    host::futex_wake(turn, 1);
     while (turn.load() == kPing && (answered = Clock::now() < end + budget))
-      futex_wait(turn, kPing, &slice);
+      host::futex_wait_for(turn, kPing, kSlice);
     if (answered)
       round_trips.push_back(
           std::chrono::duration<double, std::micro>(Clock::now() - start).count());
   }
   turn.store(kStop);
-  futex_wake(turn);
+  host::futex_wake(turn, 1);
   partner.join();
   if (round_trips.empty()) return 0;
   std::nth_element(round_trips.begin(),

@@ -8,8 +8,9 @@
 #include "contract/bugcheck.hpp"
 #include "contract/current.hpp"
 #include "contract/dispatcher.hpp"
-#include "contract/host_sched.hpp"
 #include "contract/runtime_state.hpp"
+#include "host/cpus.hpp"
+#include "host/sched.hpp"
 
 using namespace tpb::detail;
 
@@ -244,7 +245,8 @@ NTSTATUS ZwQueryInformationThread(HANDLE ThreadHandle, THREADINFOCLASS ThreadInf
     info.Priority = thread->priority;
     info.BasePriority = thread->base_priority;
     std::vector<int> cpus;
-    if (thread->started && !thread->ended && tpb::get_thread_affinity(thread->host_tid, cpus) == 0)
+    if (thread->started && !thread->ended &&
+        tpb::host::get_thread_affinity(thread->host_tid, cpus) == 0)
       info.AffinityMask = mask_of(cpus);
     else if (!thread->launch_cpus.empty())
       info.AffinityMask = mask_of(thread->launch_cpus);

@@ -7,8 +7,9 @@
 #include "contract/affinity.hpp"
 #include "contract/bugcheck.hpp"
 #include "contract/current.hpp"
-#include "contract/host_sched.hpp"
 #include "contract/runtime_state.hpp"
+#include "host/cpus.hpp"
+#include "host/sched.hpp"
 
 using namespace tpb::detail;
 
@@ -125,14 +126,15 @@ ULONG StorPortSetSystemGroupAffinityThread(PVOID HwDeviceExtension, PVOID Thread
   if (tid < 0) return STOR_STATUS_INVALID_PARAMETER;
   if (PreviousAffinity != nullptr) {
     std::vector<int> now;
-    tpb::get_thread_affinity(tid, now);
+    tpb::host::get_thread_affinity(tid, now);
     *PreviousAffinity = STOR_GROUP_AFFINITY{mask_of(now), 0, {0, 0, 0}};
   }
   if (tid == 0) {
     ThreadRecord& self = current_thread();
-    if (self.user_affinity.empty()) tpb::get_thread_affinity(0, self.user_affinity);
+    if (self.user_affinity.empty()) tpb::host::get_thread_affinity(0, self.user_affinity);
   }
-  return tpb::set_thread_affinity(tid, cpus) == 0 ? STOR_STATUS_SUCCESS : STOR_STATUS_UNSUCCESSFUL;
+  return tpb::host::set_thread_affinity(tid, cpus) == 0 ? STOR_STATUS_SUCCESS
+                                                        : STOR_STATUS_UNSUCCESSFUL;
 }
 
 ULONG StorPortRevertToUserGroupAffinityThread(PVOID HwDeviceExtension, PVOID ThreadContext,
@@ -146,7 +148,8 @@ ULONG StorPortRevertToUserGroupAffinityThread(PVOID HwDeviceExtension, PVOID Thr
   if (cpus.empty()) return STOR_STATUS_INVALID_PARAMETER;
   long tid = target_tid(runtime, *adapter, ThreadContext);
   if (tid < 0) return STOR_STATUS_INVALID_PARAMETER;
-  return tpb::set_thread_affinity(tid, cpus) == 0 ? STOR_STATUS_SUCCESS : STOR_STATUS_UNSUCCESSFUL;
+  return tpb::host::set_thread_affinity(tid, cpus) == 0 ? STOR_STATUS_SUCCESS
+                                                        : STOR_STATUS_UNSUCCESSFUL;
 }
 
 }  // extern "C"

@@ -7,8 +7,9 @@
 #include "contract/affinity.hpp"
 #include "contract/bugcheck.hpp"
 #include "contract/current.hpp"
-#include "contract/host_sched.hpp"
 #include "contract/runtime_state.hpp"
+#include "host/cpus.hpp"
+#include "host/sched.hpp"
 
 using namespace tpb::detail;
 
@@ -194,21 +195,21 @@ ULONG KeQueryActiveProcessorCount(PKAFFINITY ActiveProcessors) {
 KAFFINITY KeSetSystemAffinityThreadEx(KAFFINITY Affinity) {
   ThreadRecord& self = current_thread();
   std::vector<int> now;
-  tpb::get_thread_affinity(0, now);
+  tpb::host::get_thread_affinity(0, now);
   if (self.user_affinity.empty()) self.user_affinity = now;
   std::vector<int> cpus = cpus_of(Affinity, current_runtime().topology());
-  if (!cpus.empty()) tpb::set_thread_affinity(0, cpus);
+  if (!cpus.empty()) tpb::host::set_thread_affinity(0, cpus);
   return mask_of(now);
 }
 
 VOID KeRevertToUserAffinityThreadEx(KAFFINITY Affinity) {
   ThreadRecord& self = current_thread();
   if (Affinity == 0) {
-    if (!self.user_affinity.empty()) tpb::set_thread_affinity(0, self.user_affinity);
+    if (!self.user_affinity.empty()) tpb::host::set_thread_affinity(0, self.user_affinity);
     return;
   }
   std::vector<int> cpus = cpus_of(Affinity, current_runtime().topology());
-  if (!cpus.empty()) tpb::set_thread_affinity(0, cpus);
+  if (!cpus.empty()) tpb::host::set_thread_affinity(0, cpus);
 }
 
 }  // extern "C"

@@ -1,14 +1,11 @@
 #include "contract/dispatcher.hpp"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <cerrno>
 #include <climits>
-#include <ctime>
 #include <thread>
+
+#include "host/clock.hpp"
+#include "host/futex.hpp"
 
 namespace tpb::detail {
 namespace {
@@ -27,23 +24,13 @@ std::atomic_ref<LONG> waiters_of(DISPATCHER_HEADER& h) {
 alignas(64) std::atomic<std::uint32_t> g_multi_sequence{0};
 alignas(64) std::atomic<int> g_multi_waiters{0};
 
-void futex_wake(void* word, int count) {
-  syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, count, nullptr, nullptr, 0);
-}
-
 // Sleeps while *word == expected, until woken or the deadline; spurious returns are fine.
-void futex_wait(void* word, std::uint32_t expected, const Deadline& deadline) {
-  timespec relative{};
-  timespec* timeout = nullptr;
-  if (!deadline.forever) {
-    auto left = deadline.at - Clock::now();
-    if (left <= Clock::duration::zero()) return;
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-    relative.tv_sec = static_cast<time_t>(ns / 1000000000);
-    relative.tv_nsec = static_cast<long>(ns % 1000000000);
-    timeout = &relative;
-  }
-  syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, timeout, nullptr, 0);
+template <class Word, class Value>
+void sleep_on(Word&& word, Value expected, const Deadline& deadline) {
+  if (deadline.forever)
+    host::futex_wait(word, expected);
+  else
+    host::futex_wait_for(word, expected, deadline.at - Clock::now());
 }
 
 bool consumes(UCHAR type) {
@@ -90,9 +77,7 @@ Deadline Deadline::from(const LARGE_INTEGER* timeout) {
     d.at = now + std::chrono::nanoseconds(-value * 100);
     return d;
   }
-  timespec real{};
-  clock_gettime(CLOCK_REALTIME, &real);
-  long long now_system = kSystemTimeToUnixEpoch + real.tv_sec * 10000000LL + real.tv_nsec / 100;
+  long long now_system = kSystemTimeToUnixEpoch + host::realtime_ns() / 100;
   long long left = value - now_system;
   d.at = now + std::chrono::nanoseconds(left > 0 ? left * 100 : 0);
   return d;
@@ -116,10 +101,10 @@ void init_header(DISPATCHER_HEADER& header, UCHAR type, LONG signal_state) {
 void wake_waiters(DISPATCHER_HEADER& header, int count) {
   // Both loads follow the signaling store (seq_cst), and waiters announce themselves before they
   // look at the state, so a waiter is either seen here or sees the new state.
-  if (waiters_of(header).load() > 0) futex_wake(&header.SignalState, count);
+  if (waiters_of(header).load() > 0) host::futex_wake(&header.SignalState, count);
   if (g_multi_waiters.load() > 0) {
     g_multi_sequence.fetch_add(1);
-    futex_wake(&g_multi_sequence, INT_MAX);
+    host::futex_wake(g_multi_sequence, INT_MAX);
   }
 }
 
@@ -139,7 +124,7 @@ NTSTATUS wait_for(DISPATCHER_HEADER& header, const Deadline& deadline) {
       break;
     }
     if (deadline.expired()) break;
-    futex_wait(&header.SignalState, 0, deadline);
+    sleep_on(&header.SignalState, LONG{0}, deadline);
   }
   waiters.fetch_sub(1);
   return status;
@@ -171,7 +156,7 @@ NTSTATUS wait_for_multiple(ULONG count, DISPATCHER_HEADER* const* headers, WAIT_
     std::uint32_t seen = g_multi_sequence.load();
     status = attempt();
     if (status != STATUS_TIMEOUT || deadline.expired()) break;
-    futex_wait(&g_multi_sequence, seen, deadline);
+    sleep_on(g_multi_sequence, seen, deadline);
   }
   g_multi_waiters.fetch_sub(1);
   return status;

@@ -8,7 +8,8 @@
 #include <cmath>
 #include <thread>
 
-#include "contract/host_sched.hpp"
+#include "host/cpus.hpp"
+#include "host/sched.hpp"
 
 namespace tpb {
 
@@ -66,7 +67,7 @@ HostSchedulingRights probe_rights() {
     sched_setscheduler(0, SCHED_OTHER, &other);
     rights.min_nice = 0;
     for (int nice = -20; nice < 0; ++nice) {
-      if (set_thread_nice(0, nice) == 0) {
+      if (host::set_thread_nice(0, nice) == 0) {
         rights.min_nice = nice;
         break;
       }

@@ -13,8 +13,9 @@
 #include "contract/bugcheck.hpp"
 #include "contract/current.hpp"
 #include "contract/dispatcher.hpp"
-#include "contract/host_sched.hpp"
 #include "contract/priority_map.hpp"
+#include "host/cpus.hpp"
+#include "host/sched.hpp"
 
 namespace tpb::detail {
 namespace {
@@ -328,11 +329,11 @@ NTSTATUS RuntimeState::create_thread(const CreateRequest& request) {
 
 void RuntimeState::thread_started(ThreadRecord& thread) {
   std::lock_guard lock(thread.sched_mutex);
-  thread.host_tid = current_tid();
+  thread.host_tid = host::current_tid();
   thread.host_thread = pthread_self();
   thread.started = true;
   if (thread.priority_dirty && capabilities_.priority == Capabilities::Priority::applied) {
-    if (apply_own_priority(thread.host.effective) != 0)
+    if (host::apply_own_priority(thread.host.effective) != 0)
       thread.host.outcome = HostPriorityState::Outcome::unsupported;
   }
   thread.priority_dirty = false;
@@ -382,7 +383,7 @@ void RuntimeState::finish_thread(ThreadRecord& thread, NTSTATUS status) {
   uncharge(thread.charged_cpu);
   // A start routine that left a system affinity in place must not leak it to a reused host
   // thread (pool and tbb workers).
-  if (!thread.user_affinity.empty()) set_thread_affinity(0, thread.user_affinity);
+  if (!thread.user_affinity.empty()) host::set_thread_affinity(0, thread.user_affinity);
   std::lock_guard lock(thread.sched_mutex);
   thread.ended = true;
 }
@@ -426,14 +427,14 @@ ThreadRecord* RuntimeState::new_foreign_thread() {
   thread->process = host_process_;
   reference(host_process_);
   thread->system = false;
-  thread->host_tid = current_tid();
+  thread->host_tid = host::current_tid();
   thread->host_thread = pthread_self();
   thread->started = true;
   thread->priority = std::max<KPRIORITY>(1, options_.initial_thread_priority());
   thread->base_priority = host_process_->base_priority;
   thread->host.priority = thread->priority;
   thread->host.requested = host_priority_for(thread->priority);
-  read_host_priority(0, thread->host.effective);
+  host::read_host_priority(0, thread->host.effective);
   thread->host.outcome = HostPriorityState::Outcome::applied;
   thread->keep_alive = shared_from_this();
   return thread;
@@ -466,7 +467,7 @@ KPRIORITY RuntimeState::set_priority(ThreadRecord& thread, KPRIORITY priority) {
   if (!thread.started) {
     thread.priority_dirty = true;
   } else if (!thread.ended) {
-    if (apply_host_priority(thread.host_thread, thread.host_tid, host.effective) != 0)
+    if (host::apply_host_priority(thread.host_thread, thread.host_tid, host.effective) != 0)
       host.outcome = HostPriorityState::Outcome::unsupported;
   }
   return previous;

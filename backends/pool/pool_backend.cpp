@@ -11,8 +11,9 @@
 
 #include <tpb/topology.hpp>
 
-#include "contract/host_sched.hpp"
-#include "pool/futex.hpp"
+#include "host/cpus.hpp"
+#include "host/futex.hpp"
+#include "host/sched.hpp"
 
 namespace tpb {
 namespace {
@@ -47,13 +48,13 @@ struct alignas(64) Worker {
   bool apply_priority = false;
   HostPriority priority;
   bool pin = false;
-  CpuSet cpus;  // machine-sized up front, so filling it in launch() allocates nothing
+  host::CpuSet cpus;  // machine-sized up front, so filling it in launch() allocates nothing
   char name[16] = {};
 
   // Fixed for the worker's life.
   PoolBackend* pool = nullptr;
   int cpu = -1;
-  CpuSet own_cpu;
+  host::CpuSet own_cpu;
   char own_name[16] = {};
   long tid = 0;  // written by the worker itself before its first job
   pthread_t thread{};
@@ -65,7 +66,7 @@ class PoolBackend final : public ThreadBackend {
       : capacity_(options.pool_capacity_per_cpu == 0 ? 1 : options.pool_capacity_per_cpu),
         spin_(options.pool_wake == BackendOptions::PoolWake::spin ? options.pool_spin
                                                                   : std::chrono::nanoseconds(0)),
-        stack_size_(default_thread_stack_size()) {
+        stack_size_(host::default_thread_stack_size()) {
     for (const LogicalCpu& cpu : topology.cpus()) {
       if (cpu.os_index >= static_cast<int>(group_of_cpu_.size()))
         group_of_cpu_.resize(cpu.os_index + 1, -1);
@@ -104,7 +105,7 @@ class PoolBackend final : public ThreadBackend {
     w->name[n] = '\0';
 
     std::uint32_t prior = w->state.exchange(kReady, std::memory_order_acq_rel);
-    if (was_asleep || prior == kClaimedAsleep) futex::wake(w->state, 1);
+    if (was_asleep || prior == kClaimedAsleep) host::futex_wake(w->state, 1);
     return LaunchStatus::ok;
   }
 
@@ -120,7 +121,7 @@ class PoolBackend final : public ThreadBackend {
     Worker& w = *owned;
     w.pool = this;
     w.cpu = cpu;
-    CPU_SET_S(cpu, w.own_cpu.size(), w.own_cpu.get());
+    w.own_cpu.add(cpu);
     const std::string own_name = "tpb-pool" + std::to_string(cpu) + "." + std::to_string(index);
     own_name.copy(w.own_name, sizeof w.own_name - 1);  // the kernel keeps 15 characters
 
@@ -142,7 +143,7 @@ class PoolBackend final : public ThreadBackend {
   void stop_and_join() {
     for (auto& w : workers_) {
       w->state.store(kStop, std::memory_order_release);
-      futex::wake(w->state, 1);
+      host::futex_wake(w->state, 1);
     }
     for (auto& w : workers_) pthread_join(w->thread, nullptr);
     workers_.clear();
@@ -152,7 +153,7 @@ class PoolBackend final : public ThreadBackend {
     auto known = [this](int c) {
       return c >= 0 && c < static_cast<int>(group_of_cpu_.size()) && group_of_cpu_[c] >= 0;
     };
-    if (!known(cpu)) cpu = sched_getcpu();
+    if (!known(cpu)) cpu = host::current_cpu();
     return known(cpu) ? static_cast<std::size_t>(group_of_cpu_[cpu]) : 0;
   }
 
@@ -160,13 +161,11 @@ class PoolBackend final : public ThreadBackend {
   // only the creator can read. False when that is just the worker's own CPU (no syscall needed).
   static bool fill_cpus(Worker& w, const std::vector<int>& cpus) {
     if (cpus.empty()) {
-      if (sched_getaffinity(0, w.cpus.size(), w.cpus.get()) != 0) return false;
+      if (host::get_thread_affinity(0, w.cpus) != 0) return false;
     } else {
-      CPU_ZERO_S(w.cpus.size(), w.cpus.get());
-      for (int cpu : cpus)
-        if (cpu >= 0) CPU_SET_S(cpu, w.cpus.size(), w.cpus.get());
+      w.cpus.assign(cpus);
     }
-    return !CPU_EQUAL_S(w.cpus.size(), w.cpus.get(), w.own_cpu.get());
+    return !(w.cpus == w.own_cpu);
   }
 
   // Awake workers first (no futex wake needed), lowest index first so the same few stay warm.
@@ -187,10 +186,10 @@ class PoolBackend final : public ThreadBackend {
   }
 
   void run(Worker& w) {
-    w.tid = current_tid();
+    w.tid = host::current_tid();
     pthread_setname_np(pthread_self(), w.own_name);
     // nice is per thread and inherited from the creator; attributes cannot carry it.
-    set_thread_nice(w.tid, kOwnPriority.nice);
+    host::set_thread_nice(w.tid, kOwnPriority.nice);
     while (wait_for_job(w)) {
       run_job(w);
       // The slot is handed back before the completion signals the system thread's end, so a
@@ -231,28 +230,28 @@ class PoolBackend final : public ThreadBackend {
           // Announce the sleep first: the launcher then knows it owes a wake.
           const std::uint32_t asleep = s == kIdle ? kIdleAsleep : kClaimedAsleep;
           if (w.state.compare_exchange_weak(s, asleep, std::memory_order_relaxed))
-            futex::wait(w.state, asleep);
+            host::futex_wait(w.state, asleep);
           break;
         }
         default:  // already announced; a spurious return
-          futex::wait(w.state, s);
+          host::futex_wait(w.state, s);
       }
     }
   }
 
   static void run_job(Worker& w) {
     if (w.name[0] != '\0') pthread_setname_np(pthread_self(), w.name);
-    if (w.pin) sched_setaffinity(0, w.cpus.size(), w.cpus.get());
+    if (w.pin) host::set_thread_affinity(0, w.cpus);
     // An EPERM here is too late to refuse the launch; the runtime probed the process's rights
     // before launching, so the system thread just runs at what the worker has.
-    if (w.apply_priority) apply_own_priority(w.priority);
+    if (w.apply_priority) host::apply_own_priority(w.priority);
     w.trampoline(w.argument);
   }
 
   static bool restore(Worker& w) {
     if (w.name[0] != '\0') pthread_setname_np(pthread_self(), w.own_name);
-    bool ok = sched_setaffinity(0, w.own_cpu.size(), w.own_cpu.get()) == 0;
-    return apply_own_priority(kOwnPriority) == 0 && ok;
+    bool ok = host::set_thread_affinity(0, w.own_cpu) == 0;
+    return host::apply_own_priority(kOwnPriority) == 0 && ok;
   }
 
   const unsigned capacity_;

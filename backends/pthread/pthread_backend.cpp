@@ -7,7 +7,8 @@
 #include <memory>
 #include <new>
 
-#include "contract/host_sched.hpp"
+#include "host/cpus.hpp"
+#include "host/sched.hpp"
 
 namespace tpb {
 namespace {
@@ -26,7 +27,7 @@ struct Start {
 void* thread_main(void* raw) {
   std::unique_ptr<Start> start(static_cast<Start*>(raw));
   if (start->name[0] != '\0') pthread_setname_np(pthread_self(), start->name);
-  if (start->set_nice) set_thread_nice(0, start->nice);
+  if (start->set_nice) host::set_thread_nice(0, start->nice);
   start->trampoline(start->argument);
   if (start->completion != nullptr) start->completion(start->argument);
   return nullptr;
@@ -50,7 +51,7 @@ class PthreadBackend final : public ThreadBackend {
     if (launch.stack_size != 0 && pthread_attr_setstacksize(&attr, launch.stack_size) != 0)
       return LaunchStatus::invalid;
     if (!launch.cpus.empty()) {
-      CpuSet set(launch.cpus);
+      host::CpuSet set(launch.cpus);
       if (pthread_attr_setaffinity_np(&attr, set.size(), set.get()) != 0)
         return LaunchStatus::invalid;
     }

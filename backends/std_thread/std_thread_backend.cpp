@@ -7,7 +7,8 @@
 #include <thread>
 #include <utility>
 
-#include "contract/host_sched.hpp"
+#include "host/cpus.hpp"
+#include "host/sched.hpp"
 
 namespace tpb {
 namespace {
@@ -24,9 +25,9 @@ struct Start {
 
   void operator()() const {
     if (name[0] != '\0') pthread_setname_np(pthread_self(), name);
-    if (!cpus.empty()) set_thread_affinity(0, cpus);
+    if (!cpus.empty()) host::set_thread_affinity(0, cpus);
     // Too late to refuse on EPERM; the runtime probed the rights before launching, so run.
-    if (apply_priority) apply_own_priority(priority);
+    if (apply_priority) host::apply_own_priority(priority);
     trampoline(argument);
     if (completion != nullptr) completion(argument);
   }
@@ -60,7 +61,7 @@ class StdThreadBackend final : public ThreadBackend {
   }
 
  private:
-  const std::size_t stack_size_ = default_thread_stack_size();
+  const std::size_t stack_size_ = host::default_thread_stack_size();
 };
 
 }  // namespace

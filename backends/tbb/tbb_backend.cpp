@@ -15,7 +15,8 @@
 
 #include <tpb/topology.hpp>
 
-#include "contract/host_sched.hpp"
+#include "host/cpus.hpp"
+#include "host/sched.hpp"
 
 namespace tpb {
 namespace {
@@ -47,8 +48,8 @@ class ClassObserver final : public tbb::task_scheduler_observer {
     observe(true);
   }
   ~ClassObserver() override { observe(false); }
-  void on_scheduler_entry(bool) override { apply_own_priority(kVariable); }
-  void on_scheduler_exit(bool) override { apply_own_priority(kVariable); }
+  void on_scheduler_entry(bool) override { host::apply_own_priority(kVariable); }
+  void on_scheduler_exit(bool) override { host::apply_own_priority(kVariable); }
 };
 
 struct Arena {
@@ -131,13 +132,13 @@ class TbbBackend final : public ThreadBackend {
       a.arena.enqueue([&a, trampoline = launch.trampoline, completion = launch.completion,
                        argument = launch.argument] {
         // EPERM (no right to SCHED_FIFO) leaves the worker at SCHED_OTHER: best effort by design.
-        if (a.priority.policy == HostPriority::Policy::fifo) apply_own_priority(a.priority);
+        if (a.priority.policy == HostPriority::Policy::fifo) host::apply_own_priority(a.priority);
         trampoline(argument);
         // Between system threads a worker lingers in its arena for a while: it must not hold an
         // RT priority then (no RT thread is left behind), nor keep what the runtime may have set
         // by tid while the system thread ran (KeSetPriorityThread, affinity calls).
-        apply_own_priority(kVariable);
-        set_thread_affinity(0, a.node.cpus);
+        host::apply_own_priority(kVariable);
+        host::set_thread_affinity(0, a.node.cpus);
         // The slot is free before the completion signals the end, so a woken waiter may create.
         a.node.live.fetch_sub(1, std::memory_order_release);
         if (completion != nullptr) completion(argument);
@@ -154,7 +155,7 @@ class TbbBackend final : public ThreadBackend {
     auto known = [this](int c) {
       return c >= 0 && c < static_cast<int>(node_of_cpu_.size()) && node_of_cpu_[c] >= 0;
     };
-    if (!known(cpu)) cpu = sched_getcpu();
+    if (!known(cpu)) cpu = host::current_cpu();
     return known(cpu) ? static_cast<std::size_t>(node_of_cpu_[cpu]) : 0;
   }
 

@@ -10,7 +10,8 @@
 #include <thread>
 
 #include "backend_test_support.hpp"
-#include "contract/host_sched.hpp"
+#include "host/cpus.hpp"
+#include "host/sched.hpp"
 
 namespace tpb::test {
 namespace {
@@ -81,7 +82,7 @@ TEST_P(BackendTest, EmptyCpusInheritTheCreatorsCpus) {
   for (const LogicalCpu& cpu : Topology::host().cpus()) {
     Seen seen;
     std::thread creator([&] {
-      ASSERT_EQ(set_thread_affinity(0, {cpu.os_index}), 0);
+      ASSERT_EQ(host::set_thread_affinity(0, {cpu.os_index}), 0);
       seen = run_and_observe(*backend_);
     });
     creator.join();
@@ -89,7 +90,7 @@ TEST_P(BackendTest, EmptyCpusInheritTheCreatorsCpus) {
   }
   // And an unpinned creator gets an unpinned thread.
   std::vector<int> mine;
-  ASSERT_EQ(get_thread_affinity(0, mine), 0);
+  ASSERT_EQ(host::get_thread_affinity(0, mine), 0);
   EXPECT_EQ(run_and_observe(*backend_).affinity, mine);
 }
 

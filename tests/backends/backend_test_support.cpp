@@ -5,7 +5,8 @@
 
 #include <thread>
 
-#include "contract/host_sched.hpp"
+#include "host/cpus.hpp"
+#include "host/sched.hpp"
 #include "pool/pool_backend.hpp"
 #include "std_thread/std_thread_backend.hpp"
 #if TPB_TEST_TBB
@@ -23,10 +24,10 @@ namespace tpb::test {
 
 Seen observe_self() {
   Seen seen;
-  seen.tid = current_tid();
+  seen.tid = host::current_tid();
   seen.cpu = sched_getcpu();
-  get_thread_affinity(0, seen.affinity);
-  read_host_priority(0, seen.priority);
+  host::get_thread_affinity(0, seen.affinity);
+  host::read_host_priority(0, seen.priority);
   char name[16] = {};
   pthread_getname_np(pthread_self(), name, sizeof name);
   seen.name = name;
@@ -62,7 +63,8 @@ LaunchStatus launch_when_free(ThreadBackend& backend, const Launch& launch) {
 bool may_lower_nice() {
   static const bool permitted = [] {
     bool ok = false;
-    std::thread probe([&] { ok = set_thread_nice(0, 5) == 0 && set_thread_nice(0, 0) == 0; });
+    std::thread probe(
+        [&] { ok = host::set_thread_nice(0, 5) == 0 && host::set_thread_nice(0, 0) == 0; });
     probe.join();
     return ok;
   }();

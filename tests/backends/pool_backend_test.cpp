@@ -9,7 +9,8 @@
 #include <thread>
 
 #include "backend_test_support.hpp"
-#include "contract/host_sched.hpp"
+#include "host/cpus.hpp"
+#include "host/sched.hpp"
 #include "pool/pool_backend.hpp"
 
 namespace tpb::test {
@@ -107,7 +108,7 @@ TEST_P(PoolTest, NoHomeCpuUsesTheCallersCpu) {
     Seen seen;
     Job job{[&] { seen = observe_self(); }, &done};
     std::thread caller([&] {
-      ASSERT_EQ(set_thread_affinity(0, {cpu.os_index}), 0);
+      ASSERT_EQ(host::set_thread_affinity(0, {cpu.os_index}), 0);
       EXPECT_EQ(pool->launch(launch_of(job)), LaunchStatus::ok);
     });
     caller.join();
@@ -131,8 +132,8 @@ TEST_P(PoolTest, WorkerIsRestoredAfterASystemThreadChangedIt) {
   Job changer{[&] {
                 first = observe_self();
                 // What the runtime does by tid while a system thread runs.
-                set_thread_nice(current_tid(), 12);
-                set_thread_affinity(current_tid(), {own});
+                host::set_thread_nice(host::current_tid(), 12);
+                host::set_thread_affinity(host::current_tid(), {own});
               },
               &done};
   Launch launch = launch_of(changer);
@@ -188,7 +189,7 @@ TEST_P(PoolTest, HostTidsRepeat) {
     ASSERT_TRUE(done.wait_for(static_cast<int>(i) + 1));
   }
   for (const Seen& s : seen) EXPECT_EQ(s.tid, seen.front().tid);
-  EXPECT_NE(seen.front().tid, current_tid());
+  EXPECT_NE(seen.front().tid, host::current_tid());
 }
 
 // A system thread may launch another one (launch() is safe from inside a worker).

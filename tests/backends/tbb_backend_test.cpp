@@ -8,7 +8,8 @@
 #include <memory>
 
 #include "backend_test_support.hpp"
-#include "contract/host_sched.hpp"
+#include "host/cpus.hpp"
+#include "host/sched.hpp"
 #include "tbb/tbb_backend.hpp"
 
 namespace tpb::test {
@@ -83,8 +84,8 @@ TEST(TbbBackendTest, WorkersAreRestoredAfterASystemThreadChangedThem) {
   std::vector<Job> changers(kRounds), readers(kRounds);
   for (int i = 0; i < kRounds; ++i) {
     changers[i] = Job{[&] {
-                        set_thread_nice(current_tid(), 12);
-                        set_thread_affinity(current_tid(), {all.front()});
+                        host::set_thread_nice(host::current_tid(), 12);
+                        host::set_thread_affinity(host::current_tid(), {all.front()});
                       },
                       &done};
     ASSERT_EQ(tbb->launch(launch_of(changers[i])), LaunchStatus::ok);

@@ -1,40 +1,13 @@
-#include "contract/host_sched.hpp"
+#include "host/sched.hpp"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 
-namespace tpb {
-namespace {
-int configured_cpus() {
-  long n = sysconf(_SC_NPROCESSORS_CONF);
-  return n > 0 ? static_cast<int>(n) + 64 : 1024;  // room for sparse CPU numbers
-}
-}  // namespace
-
-CpuSet::CpuSet() : count_(configured_cpus()) {
-  set_ = CPU_ALLOC(count_);
-  bytes_ = CPU_ALLOC_SIZE(count_);
-  CPU_ZERO_S(bytes_, set_);
-}
-
-CpuSet::CpuSet(const std::vector<int>& cpus) : CpuSet() {
-  for (int cpu : cpus)
-    if (cpu >= 0 && cpu < count_) CPU_SET_S(cpu, bytes_, set_);
-}
-
-CpuSet::~CpuSet() {
-  CPU_FREE(set_);
-}
-
-std::vector<int> CpuSet::cpus() const {
-  std::vector<int> out;
-  for (int cpu = 0; cpu < count_; ++cpu)
-    if (CPU_ISSET_S(cpu, bytes_, set_)) out.push_back(cpu);
-  return out;
-}
+namespace tpb::host {
 
 long current_tid() {
   return static_cast<long>(syscall(SYS_gettid));
@@ -83,19 +56,6 @@ int read_host_priority(long tid, HostPriority& out) {
   return 0;
 }
 
-int set_thread_affinity(long tid, const std::vector<int>& cpus) {
-  CpuSet set(cpus);
-  if (sched_setaffinity(static_cast<pid_t>(tid), set.size(), set.get()) != 0) return errno;
-  return 0;
-}
-
-int get_thread_affinity(long tid, std::vector<int>& cpus) {
-  CpuSet set;
-  if (sched_getaffinity(static_cast<pid_t>(tid), set.size(), set.get()) != 0) return errno;
-  cpus = set.cpus();
-  return 0;
-}
-
 std::size_t default_thread_stack_size() {
   pthread_attr_t attr;
   std::size_t size = 0;
@@ -106,4 +66,4 @@ std::size_t default_thread_stack_size() {
   return size;
 }
 
-}  // namespace tpb
+}  // namespace tpb::host
