@@ -26,7 +26,7 @@ struct ForeignThreads {
         ++it;
       }
     }
-    ThreadRecord* thread = runtime.new_foreign_thread();
+    ThreadRecord* thread = runtime.threads().new_foreign();
     entries.emplace_back(&runtime, thread);
     return *thread;
   }

@@ -44,15 +44,17 @@ NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
                         BOOLEAN Exclusive, PDEVICE_OBJECT* DeviceObject) {
   (void)DeviceName, (void)Exclusive;
   RuntimeState& runtime = current_runtime();
-  if (DeviceObject == nullptr || !runtime.is_driver(DriverObject)) return STATUS_INVALID_PARAMETER;
-  return runtime.create_device(*reinterpret_cast<DriverRecord*>(DriverObject), DeviceExtensionSize,
-                               DeviceType, DeviceCharacteristics, DeviceObject);
+  if (DeviceObject == nullptr || !runtime.io().is_driver(DriverObject))
+    return STATUS_INVALID_PARAMETER;
+  return runtime.io().create_device(*reinterpret_cast<DriverRecord*>(DriverObject),
+                                    DeviceExtensionSize, DeviceType, DeviceCharacteristics,
+                                    DeviceObject);
 }
 
 VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject) {
   RuntimeState& runtime = current_runtime();
-  if (runtime.is_device(DeviceObject))
-    runtime.delete_device(reinterpret_cast<DeviceRecord*>(DeviceObject));
+  if (runtime.io().is_device(DeviceObject))
+    runtime.io().delete_device(reinterpret_cast<DeviceRecord*>(DeviceObject));
 }
 
 NTSTATUS ZwTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus) {
@@ -62,7 +64,7 @@ NTSTATUS ZwTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus) {
   if (object == nullptr) return STATUS_INVALID_HANDLE;
   ProcessRecord* process = as_process(object);
   NTSTATUS status = process == nullptr ? STATUS_OBJECT_TYPE_MISMATCH
-                                       : runtime.terminate_process(*process, ExitStatus);
+                                       : runtime.processes().terminate(*process, ExitStatus);
   release(object);
   return status;
 }
@@ -77,7 +79,7 @@ NTSTATUS SysThreadSelectBackend(const char* Name) {
 NTSTATUS SysThreadLoadDriver(PDRIVER_INITIALIZE DriverEntry, PDRIVER_OBJECT* DriverObject) {
   if (DriverEntry == nullptr || DriverObject == nullptr) return STATUS_INVALID_PARAMETER;
   RuntimeState& runtime = current_runtime();
-  DriverRecord* driver = runtime.new_driver();
+  DriverRecord* driver = runtime.io().new_driver();
   UNICODE_STRING registry_path;
   registry_path.Buffer = g_registry_path;
   registry_path.Length = static_cast<USHORT>(sizeof g_registry_path - sizeof(WCHAR));
@@ -89,7 +91,7 @@ NTSTATUS SysThreadLoadDriver(PDRIVER_INITIALIZE DriverEntry, PDRIVER_OBJECT* Dri
     status = DriverEntry(&driver->object, &registry_path);
   }
   if (!NT_SUCCESS(status)) {
-    runtime.free_driver(driver);
+    runtime.io().free_driver(driver);
     return status;
   }
   *DriverObject = &driver->object;
@@ -98,26 +100,26 @@ NTSTATUS SysThreadLoadDriver(PDRIVER_INITIALIZE DriverEntry, PDRIVER_OBJECT* Dri
 
 NTSTATUS SysThreadUnloadDriver(PDRIVER_OBJECT DriverObject) {
   RuntimeState& runtime = current_runtime();
-  if (!runtime.is_driver(DriverObject)) return STATUS_INVALID_PARAMETER;
+  if (!runtime.io().is_driver(DriverObject)) return STATUS_INVALID_PARAMETER;
   auto* driver = reinterpret_cast<DriverRecord*>(DriverObject);
   if (DriverObject->DriverUnload != nullptr) {
     DriverCodeScope scope(driver);
     DriverObject->DriverUnload(DriverObject);
   }
-  std::vector<ThreadRecord*> running = runtime.live_ps_threads(*driver);
+  std::vector<ThreadRecord*> running = runtime.io().live_ps_threads(*driver);
   if (!running.empty())
     bug_check(BugCheck::driver_unloaded_without_cancelling_pending_operations,
               "driver unloaded while " + std::to_string(running.size()) +
                   " of its PsCreateSystemThread threads still run (first: thread " +
                   std::to_string(running.front()->id) + ")");
-  runtime.wait_io_references(*driver);
-  runtime.free_driver(driver);
+  runtime.io().wait_references(*driver);
+  runtime.io().free_driver(driver);
   return STATUS_SUCCESS;
 }
 
 NTSTATUS SysThreadCreateAdapter(ULONG DeviceExtensionSize, PVOID* HwDeviceExtension) {
   if (HwDeviceExtension == nullptr) return STATUS_INVALID_PARAMETER;
-  AdapterRecord* adapter = current_runtime().create_adapter(DeviceExtensionSize);
+  AdapterRecord* adapter = current_runtime().adapters().create(DeviceExtensionSize);
   if (adapter == nullptr) return STATUS_INSUFFICIENT_RESOURCES;
   *HwDeviceExtension = adapter->extension.get();
   return STATUS_SUCCESS;
@@ -125,13 +127,13 @@ NTSTATUS SysThreadCreateAdapter(ULONG DeviceExtensionSize, PVOID* HwDeviceExtens
 
 NTSTATUS SysThreadDestroyAdapter(PVOID HwDeviceExtension) {
   if (HwDeviceExtension == nullptr) return STATUS_INVALID_PARAMETER;
-  return current_runtime().destroy_adapter(HwDeviceExtension);
+  return current_runtime().adapters().destroy(HwDeviceExtension);
 }
 
 NTSTATUS SysThreadCreateProcess(PHANDLE ProcessHandle) {
   if (ProcessHandle == nullptr) return STATUS_INVALID_PARAMETER;
   RuntimeState& runtime = current_runtime();
-  ProcessRecord* process = runtime.create_process();
+  ProcessRecord* process = runtime.processes().create();
   if (process == nullptr) return STATUS_INSUFFICIENT_RESOURCES;
   HANDLE handle = runtime.handles().insert(process, PROCESS_ALL_ACCESS);
   if (handle == nullptr) {

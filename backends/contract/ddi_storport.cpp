@@ -47,10 +47,10 @@ ULONG stor_status_of(NTSTATUS status) {
 }
 
 // The host tid of the thread a ThreadContext names (NULL: the caller), or -1 for a bad context.
-long target_tid(RuntimeState& runtime, AdapterRecord& adapter, void* context) {
+long target_tid(AdapterRecord& adapter, void* context) {
   if (context == nullptr) return 0;
   std::lock_guard lock(adapter.mutex);
-  ThreadRecord* thread = runtime.adapter_thread(adapter, context);
+  ThreadRecord* thread = AdapterTable::thread_of(adapter, context);
   if (thread == nullptr) return -1;
   std::lock_guard sched(thread->sched_mutex);
   return thread->started ? thread->host_tid : -1;
@@ -65,7 +65,7 @@ ULONG StorPortCreateSystemThread(PVOID HwDeviceExtension, PSTOR_THREAD_START_ROU
                                  PVOID* ThreadContext) {
   require_irql_at_most(APC_LEVEL, "StorPortCreateSystemThread");
   RuntimeState& runtime = current_runtime();
-  AdapterRecord* adapter = runtime.find_adapter(HwDeviceExtension);
+  AdapterRecord* adapter = runtime.adapters().find(HwDeviceExtension);
   if (adapter == nullptr || StartRoutine == nullptr) return STOR_STATUS_INVALID_PARAMETER;
   int level = Priority != nullptr ? level_of(*Priority) : StorThreadPriorityNormal;
   if (!valid_priority(level)) return STOR_STATUS_INVALID_PARAMETER;
@@ -76,7 +76,7 @@ ULONG StorPortCreateSystemThread(PVOID HwDeviceExtension, PSTOR_THREAD_START_ROU
   request.priority = kpriority_of(level);
   std::uint64_t token = 0;
   request.adapter_token_out = &token;
-  NTSTATUS status = runtime.create_thread(request);
+  NTSTATUS status = runtime.threads().create(request);
   if (NT_SUCCESS(status) && ThreadContext != nullptr)
     *ThreadContext = reinterpret_cast<PVOID>(token);
   return stor_status_of(status);
@@ -86,13 +86,13 @@ ULONG StorPortSetPriorityThread(PVOID HwDeviceExtension, PVOID ThreadContext,
                                 STOR_THREAD_PRIORITY Priority) {
   if (current_irql() != PASSIVE_LEVEL) return STOR_STATUS_INVALID_IRQL;
   RuntimeState& runtime = current_runtime();
-  AdapterRecord* adapter = runtime.find_adapter(HwDeviceExtension);
+  AdapterRecord* adapter = runtime.adapters().find(HwDeviceExtension);
   const int level = level_of(Priority);
   if (adapter == nullptr || !valid_priority(level)) return STOR_STATUS_INVALID_PARAMETER;
   std::lock_guard lock(adapter->mutex);
-  ThreadRecord* thread = runtime.adapter_thread(*adapter, ThreadContext);
+  ThreadRecord* thread = AdapterTable::thread_of(*adapter, ThreadContext);
   if (thread == nullptr) return STOR_STATUS_INVALID_PARAMETER;
-  runtime.set_priority(*thread, kpriority_of(level));
+  runtime.priorities().set(*thread, kpriority_of(level));
   return STOR_STATUS_SUCCESS;
 }
 
@@ -104,7 +104,7 @@ VOID StorPortTerminateSystemThread(PVOID HwDeviceExtension, PVOID ThreadContext)
               reinterpret_cast<std::uint64_t>(ThreadContext) == self.adapter_token);
   if (ThreadContext == nullptr && self.system) own = true;
   if (!own) {
-    self.runtime->report(
+    self.runtime->accounting().report(
         "StorPortTerminateSystemThread given a ThreadContext that is not the caller's; ignored");
     return;
   }
@@ -117,12 +117,12 @@ ULONG StorPortSetSystemGroupAffinityThread(PVOID HwDeviceExtension, PVOID Thread
                                            PSTOR_GROUP_AFFINITY PreviousAffinity) {
   if (current_irql() > DISPATCH_LEVEL) return STOR_STATUS_INVALID_IRQL;
   RuntimeState& runtime = current_runtime();
-  AdapterRecord* adapter = runtime.find_adapter(HwDeviceExtension);
+  AdapterRecord* adapter = runtime.adapters().find(HwDeviceExtension);
   if (adapter == nullptr || Affinity == nullptr || Affinity->Group != 0)
     return STOR_STATUS_INVALID_PARAMETER;
   std::vector<int> cpus = cpus_of(Affinity->Mask, runtime.topology());
   if (cpus.empty()) return STOR_STATUS_INVALID_PARAMETER;
-  long tid = target_tid(runtime, *adapter, ThreadContext);
+  long tid = target_tid(*adapter, ThreadContext);
   if (tid < 0) return STOR_STATUS_INVALID_PARAMETER;
   if (PreviousAffinity != nullptr) {
     std::vector<int> now;
@@ -141,12 +141,12 @@ ULONG StorPortRevertToUserGroupAffinityThread(PVOID HwDeviceExtension, PVOID Thr
                                               PSTOR_GROUP_AFFINITY PreviousAffinity) {
   if (current_irql() > DISPATCH_LEVEL) return STOR_STATUS_INVALID_IRQL;
   RuntimeState& runtime = current_runtime();
-  AdapterRecord* adapter = runtime.find_adapter(HwDeviceExtension);
+  AdapterRecord* adapter = runtime.adapters().find(HwDeviceExtension);
   if (adapter == nullptr || PreviousAffinity == nullptr || PreviousAffinity->Group != 0)
     return STOR_STATUS_INVALID_PARAMETER;
   std::vector<int> cpus = cpus_of(PreviousAffinity->Mask, runtime.topology());
   if (cpus.empty()) return STOR_STATUS_INVALID_PARAMETER;
-  long tid = target_tid(runtime, *adapter, ThreadContext);
+  long tid = target_tid(*adapter, ThreadContext);
   if (tid < 0) return STOR_STATUS_INVALID_PARAMETER;
   return tpb::host::set_thread_affinity(tid, cpus) == 0 ? STOR_STATUS_SUCCESS
                                                         : STOR_STATUS_UNSUCCESSFUL;

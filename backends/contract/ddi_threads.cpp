@@ -48,9 +48,9 @@ NTSTATUS PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
                               PVOID StartContext) {
   require_irql_at_most(APC_LEVEL, "PsCreateSystemThread");
   if (ThreadHandle == nullptr) return STATUS_INVALID_PARAMETER;
-  return current_runtime().create_thread(thread_request(ThreadHandle, DesiredAccess,
-                                                        ObjectAttributes, ProcessHandle, ClientId,
-                                                        StartRoutine, StartContext));
+  return current_runtime().threads().create(thread_request(ThreadHandle, DesiredAccess,
+                                                           ObjectAttributes, ProcessHandle,
+                                                           ClientId, StartRoutine, StartContext));
 }
 
 NTSTATUS IoCreateSystemThread(PVOID IoObject, PHANDLE ThreadHandle, ULONG DesiredAccess,
@@ -59,12 +59,12 @@ NTSTATUS IoCreateSystemThread(PVOID IoObject, PHANDLE ThreadHandle, ULONG Desire
                               PVOID StartContext) {
   require_irql_at_most(APC_LEVEL, "IoCreateSystemThread");
   RuntimeState& runtime = current_runtime();
-  IoReference io = runtime.io_reference_for(IoObject);
+  IoReference io = runtime.io().reference_for(IoObject);
   if (ThreadHandle == nullptr) return STATUS_INVALID_PARAMETER;
   CreateRequest request = thread_request(ThreadHandle, DesiredAccess, ObjectAttributes,
                                          ProcessHandle, ClientId, StartRoutine, StartContext);
   request.io = io;
-  return runtime.create_thread(request);
+  return runtime.threads().create(request);
 }
 
 NTSTATUS PsTerminateSystemThread(NTSTATUS ExitStatus) {
@@ -92,7 +92,7 @@ PEPROCESS PsGetCurrentProcess(void) {
 }
 
 PEPROCESS PsGetInitialSystemProcess(void) {
-  return reinterpret_cast<PEPROCESS>(current_runtime().system_process());
+  return reinterpret_cast<PEPROCESS>(current_runtime().processes().system());
 }
 
 PKTHREAD KeGetCurrentThread(void) {
@@ -151,7 +151,7 @@ KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority) {
     bug_check(
         BugCheck::driver_verifier_detected_violation,
         "KeSetPriorityThread with priority " + std::to_string(Priority) + " (allowed: 0..31)");
-  return thread.runtime->set_priority(thread, Priority == LOW_PRIORITY ? 1 : Priority);
+  return thread.runtime->priorities().set(thread, Priority == LOW_PRIORITY ? 1 : Priority);
 }
 
 LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment) {
@@ -175,12 +175,13 @@ LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment) {
       thread.base_saturation = 0;
       base = std::clamp<KPRIORITY>(process_base + Increment, lowest, highest);
       if (base != process_base + Increment)
-        thread.runtime->report("KeSetBasePriorityThread increment " + std::to_string(Increment) +
-                               " leaves the priority class; base kept at " + std::to_string(base));
+        thread.runtime->accounting().report(
+            "KeSetBasePriorityThread increment " + std::to_string(Increment) +
+            " leaves the priority class; base kept at " + std::to_string(base));
     }
     thread.base_priority = base;
   }
-  thread.runtime->set_priority(thread, base);
+  thread.runtime->priorities().set(thread, base);
   return previous;
 }
 

@@ -1,5 +1,9 @@
 #include "contract/objects.hpp"
 
+#include <algorithm>
+#include <cstring>
+#include <new>
+
 #include "contract/dispatcher.hpp"
 #include "contract/runtime_state.hpp"
 
@@ -8,7 +12,7 @@ namespace tpb::detail {
 KernelObject::KernelObject(ObjectKind k, RuntimeState* rt, UCHAR dispatcher_type)
     : kind(k), runtime(rt) {
   init_header(header, dispatcher_type, 0);
-  rt->object_created();
+  rt->accounting().object_created();
 }
 
 ProcessRecord::ProcessRecord(RuntimeState* rt, Role r, std::uint64_t pid, KPRIORITY base)
@@ -38,7 +42,7 @@ void release(KernelObject* object) {
   } else {
     delete static_cast<ProcessRecord*>(object);
   }
-  runtime->object_destroyed();
+  runtime->accounting().object_destroyed();
 }
 
 ThreadRecord* as_thread(void* object) {
@@ -51,6 +55,15 @@ ProcessRecord* as_process(void* object) {
   auto* kernel = static_cast<KernelObject*>(object);
   if (kernel == nullptr || kernel->header.Type != ::ProcessObject) return nullptr;
   return static_cast<ProcessRecord*>(kernel);
+}
+
+std::unique_ptr<std::max_align_t[]> zeroed_extension(std::size_t bytes) {
+  const std::size_t words =
+      std::max<std::size_t>(1, (bytes + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t));
+  std::unique_ptr<std::max_align_t[]> memory(new (std::nothrow) std::max_align_t[words]);
+  // memset, not value-initialisation: that leaves max_align_t's padding alone.
+  if (memory) std::memset(memory.get(), 0, words * sizeof(std::max_align_t));
+  return memory;
 }
 
 }  // namespace tpb::detail

@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -105,17 +106,21 @@ struct ThreadRecord : KernelObject {
 ThreadRecord* as_thread(void* object);    // nullptr unless a thread object
 ProcessRecord* as_process(void* object);  // nullptr unless a process object
 
+// A device or adapter extension of at least `bytes` (at least one word): max-aligned and zeroed to
+// the last byte, as IoCreateDevice and StorPort hand them out. nullptr when out of memory.
+std::unique_ptr<std::max_align_t[]> zeroed_extension(std::size_t bytes);
+
 struct DeviceRecord {
   DEVICE_OBJECT object{};  // must stay the first member
   DriverRecord* driver = nullptr;
   std::unique_ptr<std::max_align_t[]> extension;
-  bool deleted = false;  // guarded by the runtime's io mutex
+  bool deleted = false;  // guarded by the I/O manager's mutex
 };
 
 struct DriverRecord {
   DRIVER_OBJECT object{};              // must stay the first member
   std::atomic<long> io_references{0};  // IoCreateSystemThread threads of the driver or a device
-  std::set<ThreadRecord*> ps_threads;  // live PsCreateSystemThread threads it created (io mutex)
+  std::set<ThreadRecord*> ps_threads;  // live PsCreateSystemThread threads it created (I/O mutex)
   std::vector<WCHAR> name;
 };
 

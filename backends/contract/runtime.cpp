@@ -22,13 +22,13 @@ std::vector<Runtime*>* g_replaced_defaults = new std::vector<Runtime*>;
 
 void report_default_at_exit() {
   Runtime* runtime = g_default.load();
-  if (runtime == nullptr || !runtime->state().verifier_on()) return;
+  if (runtime == nullptr || !runtime->state().accounting().verifier_on()) return;
   RuntimeStats s = runtime->stats();
-  for (const auto& name : runtime->state().live_thread_names())
-    runtime->state().report("still running at process exit: " + name);
+  for (const auto& name : runtime->state().threads().live_names())
+    runtime->state().accounting().report("still running at process exit: " + name);
   if (s.open_handles != 0)
-    runtime->state().report(std::to_string(s.open_handles) +
-                            " handle(s) never closed at process exit");
+    runtime->state().accounting().report(std::to_string(s.open_handles) +
+                                         " handle(s) never closed at process exit");
 }
 
 Runtime* make_default(RuntimeOptions options) {
@@ -49,9 +49,10 @@ Runtime::Runtime(RuntimeOptions options)
 
 Runtime::~Runtime() {
   if (!state_) return;
-  if (!state_->wait_idle(state_->options().shutdown_timeout())) {
-    for (const auto& name : state_->live_thread_names())
-      state_->report("runtime shut down while " + name + " was still running; abandoned", true);
+  if (!state_->threads().wait_idle(state_->options().shutdown_timeout())) {
+    for (const auto& name : state_->threads().live_names())
+      state_->accounting().report(
+          "runtime shut down while " + name + " was still running; abandoned", true);
     std::lock_guard lock(g_default_mutex);
     g_abandoned->push_back(state_);
     return;
@@ -82,16 +83,16 @@ RuntimeStats Runtime::stats() const {
   return state_->stats();
 }
 std::vector<std::string> Runtime::verifier_reports() const {
-  return state_->reports();
+  return state_->accounting().reports();
 }
 bool Runtime::wait_idle(std::chrono::milliseconds timeout) const {
-  return state_->wait_idle(timeout);
+  return state_->threads().wait_idle(timeout);
 }
 
 HostPriorityState Runtime::host_priority(PKTHREAD thread) const {
   detail::ThreadRecord* record = detail::as_thread(thread);
   if (record == nullptr) return {};
-  return state_->host_priority(*record);
+  return state_->priorities().read(*record);
 }
 
 long Runtime::host_tid(PKTHREAD thread) const {

@@ -15,7 +15,7 @@ namespace {
 class HandleTableTest : public ::testing::Test {
  protected:
   Runtime runtime_;
-  ProcessRecord* make_object() { return runtime_.state().create_process(); }
+  ProcessRecord* make_object() { return runtime_.state().processes().create(); }
 };
 
 // 13: handles are kernel handles: the top bit is set (x64 kernel-handle flag).
