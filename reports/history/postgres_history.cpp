@@ -21,7 +21,8 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
+
+#include "counters_json.hpp"
 
 namespace tpb::history {
 namespace {
@@ -171,14 +172,6 @@ class Params {
   std::vector<std::optional<std::string>> values_;
 };
 
-// The counters of one repetition as the SQLite store writes them: a JSON object of the finite ones.
-std::string counters_json(const std::map<std::string, double>& counters) {
-  auto object = nlohmann::json::object();
-  for (const auto& [name, value] : counters)
-    if (std::isfinite(value)) object[name] = value;
-  return object.dump();
-}
-
 std::string field(const PGresult* result, int row, int column) {
   return {PQgetvalue(result, row, column),
           static_cast<std::size_t>(PQgetlength(result, row, column))};
@@ -222,6 +215,7 @@ class PostgresHistory final : public HistoryStore {
                            const std::string& branch,
                            const std::vector<ChangePoint>& found) override;
   std::vector<ChangePoint> change_points(const SeriesQuery& query) override;
+  std::optional<Run> read_run(const std::string& run_id) override;
 
  private:
   // Runs one statement. Throws LostRace for a retryable failure, HistoryError for any other.
@@ -429,7 +423,7 @@ bool PostgresHistory::append_run(const Run& run) {
         benchmark_column.push_back(ids.at(benchmark.name));
         repetition_column.push_back(repetition.index);
         value_column.push_back(repetition.value);
-        counters_column.push_back(counters_json(repetition.counters));
+        counters_column.push_back(counters_to_json(repetition.counters));
       }
     }
     exec(
@@ -553,6 +547,33 @@ std::vector<ChangePoint> PostgresHistory::change_points(const SeriesQuery& query
       points.push_back(std::move(point));
     }
     return points;
+  });
+}
+
+std::optional<Run> PostgresHistory::read_run(const std::string& run_id) {
+  return transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [&] {
+    const auto head = exec(
+        "SELECT r.id, r.run_id, r.revision, r.branch, r.time, r.tpbench_version, m.fingerprint,"
+        " m.facts FROM runs r JOIN machines m ON m.id = r.machine_id WHERE r.run_id = $1",
+        {run_id});
+    std::optional<Run> run;
+    if (PQntuples(head.get()) == 0) return run;
+    run.emplace(Run{run_info(head.get(), 0, 1), field(head.get(), 0, 7), {}});
+    const auto samples = exec(
+        "SELECT b.name, s.repetition, s.value, s.counters FROM samples s"
+        " JOIN benchmarks b ON b.id = s.benchmark_id WHERE s.run_id = $1::bigint"
+        " ORDER BY b.name COLLATE \"C\", s.repetition",
+        {field(head.get(), 0, 0)});
+    for (int row = 0; row < PQntuples(samples.get()); ++row) {
+      auto name = field(samples.get(), row, 0);
+      if (run->benchmarks.empty() || run->benchmarks.back().name != name)
+        run->benchmarks.push_back(BenchmarkResult{std::move(name), {}});
+      run->benchmarks.back().repetitions.push_back(
+          Repetition{static_cast<int>(parse_int(field(samples.get(), row, 1))),
+                     parse_float(field(samples.get(), row, 2)),
+                     counters_from_json(field(samples.get(), row, 3), location_)});
+    }
+    return run;
   });
 }
 

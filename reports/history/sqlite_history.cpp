@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "counters_json.hpp"
+
 namespace tpb::history {
 namespace {
 
@@ -144,13 +146,6 @@ class Transaction {
   bool done_ = false;
 };
 
-std::string counters_json(const std::map<std::string, double>& counters) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [name, value] : counters)
-    if (std::isfinite(value)) out[name] = value;
-  return out.dump();
-}
-
 class SqliteHistory final : public HistoryStore {
  public:
   explicit SqliteHistory(const std::filesystem::path& path) : db_(path) {
@@ -232,7 +227,7 @@ class SqliteHistory final : public HistoryStore {
             .bind(2, id)
             .bind(3, static_cast<std::int64_t>(repetition.index))
             .bind(4, repetition.value)
-            .bind(5, counters_json(repetition.counters))
+            .bind(5, counters_to_json(repetition.counters))
             .run();
       }
     }
@@ -322,6 +317,30 @@ class SqliteHistory final : public HistoryStore {
       points.reset();
     }
     return out;
+  }
+
+  std::optional<Run> read_run(const std::string& run_id) override {
+    Statement head(db_,
+                   "SELECT r.id, r.run_id, r.revision, r.branch, r.time, r.tpbench_version, "
+                   "m.fingerprint, m.facts FROM runs r JOIN machines m ON m.id = r.machine_id "
+                   "WHERE r.run_id = ?1");
+    head.bind(1, run_id);
+    if (!head.step()) return std::nullopt;
+    Run run{run_info(head, 1), head.text(7), {}};
+    Statement samples(db_,
+                      "SELECT b.name, s.repetition, s.value, s.counters FROM samples s "
+                      "JOIN benchmarks b ON b.id = s.benchmark_id WHERE s.run_id = ?1 "
+                      "ORDER BY b.name, s.repetition");
+    samples.bind(1, head.integer(0));
+    while (samples.step()) {
+      std::string name = samples.text(0);
+      if (run.benchmarks.empty() || run.benchmarks.back().name != name)
+        run.benchmarks.push_back(BenchmarkResult{std::move(name), {}});
+      run.benchmarks.back().repetitions.push_back(
+          Repetition{static_cast<int>(samples.integer(1)), samples.real(2),
+                     counters_from_json(samples.text(3), db_.path())});
+    }
+    return run;
   }
 
  private:

@@ -2,18 +2,23 @@
 // suite instantiated over fresh databases, plus what only a server has: samples survive the
 // text protocol bit for bit; a newer schema is refused; a missing database, bad credentials and
 // no server are one-line errors naming the server and never the password; libpq's environment
-// fills in what a URI leaves out; the least privileges the README names are enough; and a
-// backend killed mid-append leaves nothing of the run, while the retried upload stores it once.
+// fills in what a URI leaves out; the least privileges the README names are enough; a backend
+// killed mid-append leaves nothing of the run, while the retried upload stores it once; and an
+// export SQLite -> PostgreSQL -> SQLite round-trips every sample bit for bit.
 #include <libpq-fe.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <bit>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <limits>
+#include <map>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -199,6 +204,63 @@ TEST(PostgresHistory, LeastPrivilegedRolesSuffice) {
   store->store_change_points("creation/a", "fp1", "main",
                              {{"creation/a", "fp1", "main", "least", 0.1, 0.001}});
   EXPECT_EQ(store->change_points({"", {}}).size(), 1u);
+}
+
+// Every value and counter of every run, as bit patterns, keyed by run, benchmark and repetition.
+std::map<std::string, std::uint64_t> bit_patterns(history::HistoryStore& store) {
+  std::map<std::string, std::uint64_t> bits;
+  for (const auto& info : store.list_runs({})) {
+    const auto run = store.read_run(info.run_id);
+    if (!run) continue;
+    for (const auto& benchmark : run->benchmarks) {
+      for (const auto& repetition : benchmark.repetitions) {
+        const auto key =
+            info.run_id + "/" + benchmark.name + "/" + std::to_string(repetition.index);
+        bits[key] = std::bit_cast<std::uint64_t>(repetition.value);
+        for (const auto& [name, value] : repetition.counters)
+          bits[key + "/" + name] = std::bit_cast<std::uint64_t>(value);
+      }
+    }
+  }
+  return bits;
+}
+
+// Export SQLite -> PostgreSQL -> SQLite gives back every sample and counter bit for bit: random
+// bit patterns (every finite double is a possible sample) and the awkward values.
+TEST(PostgresHistory, ExportRoundTripsEverySampleBitForBit) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("tpbench-export-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::mt19937_64 bits(20261130);
+  auto random_double = [&] {
+    for (;;) {
+      const auto value = std::bit_cast<double>(bits());
+      if (std::isfinite(value) && value != 0) return value;
+    }
+  };
+  auto source = open_history_store((dir / "source.sqlite").string());
+  for (int r = 0; r < 5; ++r) {
+    std::vector<double> values = {0.1 + 0.2, 1.0 / 3.0, std::numeric_limits<double>::denorm_min(),
+                                  std::numeric_limits<double>::max()};
+    for (int i = 0; i < 12; ++i) values.push_back(random_double());
+    auto run = make_run("export-" + std::to_string(r), values);
+    run.info.time = "2026-01-0" + std::to_string(r + 1) + "T00:00:00Z";
+    for (auto& benchmark : run.benchmarks)
+      for (auto& repetition : benchmark.repetitions) repetition.counters["noise"] = random_double();
+    ASSERT_TRUE(source->append_run(run));
+  }
+  auto fleet = open_history_store(fresh_postgres());
+  auto back = open_history_store((dir / "back.sqlite").string());
+  EXPECT_EQ(history::export_runs(*source, *fleet).copied, 5u);
+  EXPECT_EQ(history::export_runs(*fleet, *back).copied, 5u);
+  EXPECT_EQ(history::export_runs(*fleet, *back).copied, 0u);
+
+  const auto expected = bit_patterns(*source);
+  EXPECT_EQ(expected.size(), 5u * 2 * 16 * 4);  // runs x benchmarks x repetitions x numbers
+  EXPECT_EQ(bit_patterns(*fleet), expected);
+  EXPECT_EQ(bit_patterns(*back), expected);
+  std::filesystem::remove_all(dir);
 }
 
 struct ConnectionDeleter {

@@ -1,7 +1,8 @@
 // History store contract (tpb/history.hpp): a run is appended whole, once per run id; runs and
 // series come back oldest first, filtered by machine fingerprint, branch and benchmark regex, with
 // every repetition; the most recent N runs can be asked for; change points are stored per
-// (benchmark, machine, branch) and replaced; a store reopened holds what was committed.
+// (benchmark, machine, branch) and replaced; a store reopened holds what was committed; a run reads
+// back whole, and exporting between two stores copies each run once.
 #include <cmath>
 #include <string>
 
@@ -134,6 +135,52 @@ TEST_P(HistoryStoreTest, FailedAppendStoresNothing) {
   EXPECT_THROW(store->append_run(run), history::HistoryError);
   EXPECT_TRUE(store->list_runs({}).empty());
   EXPECT_TRUE(store->query_series({"", {}}).empty());
+}
+
+// read_run gives the whole run back: its facts, its machine's facts, every repetition and counter.
+TEST_P(HistoryStoreTest, ReadRunGivesBackTheWholeRun) {
+  auto store = open_history_store(GetParam().fresh_location());
+  const auto run = make_run("a", "2026-01-01T00:00:00Z", "main", "fp1", 100);
+  ASSERT_TRUE(store->append_run(run));
+  const auto back = store->read_run("a");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->info.run_id, run.info.run_id);
+  EXPECT_EQ(back->info.revision, run.info.revision);
+  EXPECT_EQ(back->info.branch, run.info.branch);
+  EXPECT_EQ(back->info.time, run.info.time);
+  EXPECT_EQ(back->info.tpbench_version, run.info.tpbench_version);
+  EXPECT_EQ(back->info.fingerprint, run.info.fingerprint);
+  EXPECT_EQ(back->machine_facts, run.machine_facts);
+  ASSERT_EQ(back->benchmarks.size(), run.benchmarks.size());
+  for (std::size_t b = 0; b < run.benchmarks.size(); ++b) {
+    EXPECT_EQ(back->benchmarks[b].name, run.benchmarks[b].name);
+    ASSERT_EQ(back->benchmarks[b].repetitions.size(), run.benchmarks[b].repetitions.size());
+    for (std::size_t r = 0; r < run.benchmarks[b].repetitions.size(); ++r) {
+      EXPECT_EQ(back->benchmarks[b].repetitions[r].index, run.benchmarks[b].repetitions[r].index);
+      EXPECT_EQ(back->benchmarks[b].repetitions[r].value, run.benchmarks[b].repetitions[r].value);
+      EXPECT_EQ(back->benchmarks[b].repetitions[r].counters,
+                run.benchmarks[b].repetitions[r].counters);
+    }
+  }
+  EXPECT_FALSE(store->read_run("missing").has_value());
+}
+
+// Export copies every selected run once; exporting again copies nothing more.
+TEST_P(HistoryStoreTest, ExportCopiesEachRunOnce) {
+  auto from = open_history_store(GetParam().fresh_location());
+  auto to = open_history_store(GetParam().fresh_location());
+  for (const char* id : {"a", "b", "c"})
+    from->append_run(
+        make_run(id, std::string("2026-01-01T00:00:0") + id[0] + "Z", "main", "fp1", 100));
+  to->append_run(make_run("b", "2026-01-01T00:00:0bZ", "main", "fp1", 100));
+  auto counts = history::export_runs(*from, *to);
+  EXPECT_EQ(counts.copied, 2u);
+  EXPECT_EQ(counts.already_there, 1u);
+  counts = history::export_runs(*from, *to);
+  EXPECT_EQ(counts.copied, 0u);
+  EXPECT_EQ(counts.already_there, 3u);
+  EXPECT_EQ(to->list_runs({}).size(), 3u);
+  EXPECT_EQ(history::export_runs(*from, *to, {"fp-other", "", 0}).copied, 0u);
 }
 
 // A bad benchmark regex is an error naming it, not a crash.

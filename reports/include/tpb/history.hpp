@@ -147,7 +147,23 @@ class HistoryStore {
                                    const std::vector<ChangePoint>& found) = 0;
   // Stored change points of the benchmarks matching the regex, ordered by benchmark, then run.
   virtual std::vector<ChangePoint> change_points(const SeriesQuery& query) = 0;
+
+  // The whole run stored under `run_id` (its facts, its machine's facts, every repetition with
+  // its counters; benchmarks by name, repetitions by index), or nullopt when there is none.
+  virtual std::optional<Run> read_run(const std::string& run_id) = 0;
 };
+
+// What export_runs did.
+struct ExportCounts {
+  std::size_t copied = 0;         // runs `to` did not hold
+  std::size_t already_there = 0;  // runs `to` held already (same run id): left as they are
+};
+
+// Copies the runs of `from` that `filter` selects into `to`, oldest first, each in its own
+// transaction: exporting again copies nothing more, and an export that stopped half way is
+// finished by running it again. Values and counters arrive bit for bit. Throws HistoryError; the
+// runs copied before it stay.
+ExportCounts export_runs(HistoryStore& from, HistoryStore& to, const RunFilter& filter = {});
 
 // Opens (creating when absent) the store `db` names: "postgresql://..." or "postgres://..." is a
 // PostgreSQL connection URI; anything else is a SQLite file path (parent directories created).
