@@ -1,11 +1,11 @@
-// The only file that includes hwloc.h: the machine's processors, restricted to the CPUs this
-// process may use, in hwloc order.
+// The only file that includes hwloc.h: topologies read from the host, an XML export or a
+// synthetic description, restricted to the CPUs the process may use, and the placement plan.
 #include <tpb/topology.hpp>
 
 #include <hwloc.h>
 
 #include <algorithm>
-#include <map>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 
@@ -27,45 +27,96 @@ int numa_index(hwloc_topology_t topo, hwloc_obj_t pu) {
   return 0;
 }
 
-std::vector<LogicalCpu> read_host_cpus() {
-  hwloc_topology_t topo;
-  if (hwloc_topology_init(&topo) != 0 || hwloc_topology_load(topo) != 0)
-    throw std::runtime_error("hwloc could not read this machine's topology");
-  // The CPUs the process may use (cgroups, offline CPUs), not the calling thread's binding: the
-  // topology is read once, maybe from a thread a benchmark has pinned.
-  hwloc_bitmap_t allowed = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(topo));
+// Owns an hwloc topology for the length of one read.
+class HwlocTopology {
+ public:
+  HwlocTopology() {
+    if (hwloc_topology_init(&topo_) != 0) throw std::runtime_error("hwloc could not start");
+    // Disallowed PUs stay in the tree so they can be listed as excluded, never planned on.
+    hwloc_topology_set_flags(topo_, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED);
+  }
+  ~HwlocTopology() { hwloc_topology_destroy(topo_); }
+  HwlocTopology(const HwlocTopology&) = delete;
+  HwlocTopology& operator=(const HwlocTopology&) = delete;
+  hwloc_topology_t get() const { return topo_; }
+
+ private:
+  hwloc_topology_t topo_{};
+};
+
+class Bitmap {
+ public:
+  explicit Bitmap(hwloc_const_bitmap_t from) : map_(hwloc_bitmap_dup(from)) {}
+  Bitmap() : map_(hwloc_bitmap_alloc()) {}
+  ~Bitmap() { hwloc_bitmap_free(map_); }
+  Bitmap(const Bitmap&) = delete;
+  Bitmap& operator=(const Bitmap&) = delete;
+  hwloc_bitmap_t get() const { return map_; }
+
+ private:
+  hwloc_bitmap_t map_;
+};
+
+enum class Source { host, xml, synthetic };
+
+// The usable PUs of a loaded topology, and the CPUs it has that the process may not use.
+Topology read_cpus(hwloc_topology_t topo, Source source) {
+  Bitmap usable(hwloc_topology_get_allowed_cpuset(topo));
+  if (source == Source::host) {
+    // The process's affinity (every thread's, so a thread a benchmark pinned does not narrow it).
+    Bitmap bound;
+    if (hwloc_get_cpubind(topo, bound.get(), HWLOC_CPUBIND_PROCESS) == 0 &&
+        hwloc_bitmap_intersects(bound.get(), usable.get()))
+      hwloc_bitmap_and(usable.get(), usable.get(), bound.get());
+  }
   std::vector<LogicalCpu> cpus;
   for (hwloc_obj_t pu = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_PU, nullptr); pu;
        pu = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_PU, pu)) {
-    if (!hwloc_bitmap_isset(allowed, pu->os_index)) continue;
+    if (!hwloc_bitmap_isset(usable.get(), pu->os_index)) continue;
     LogicalCpu cpu;
     cpu.os_index = static_cast<int>(pu->os_index);
     cpu.package = ancestor_index(topo, pu, HWLOC_OBJ_PACKAGE, 0);
     cpu.core = ancestor_index(topo, pu, HWLOC_OBJ_CORE, static_cast<int>(pu->logical_index));
-    cpu.l3 = ancestor_index(topo, pu, HWLOC_OBJ_L3CACHE, cpu.package);
+    cpu.l3 = ancestor_index(topo, pu, HWLOC_OBJ_L3CACHE, kNoL3);
     cpu.numa = numa_index(topo, pu);
     cpus.push_back(cpu);
   }
-  hwloc_bitmap_free(allowed);
-  hwloc_topology_destroy(topo);
-  if (cpus.empty()) throw std::runtime_error("hwloc found no CPU this process may use");
-  return cpus;
+  if (cpus.empty()) throw std::runtime_error("hwloc found no CPU the process may use");
+  std::vector<int> excluded;
+  hwloc_const_bitmap_t complete = hwloc_topology_get_complete_cpuset(topo);
+  for (int i = hwloc_bitmap_first(complete); i >= 0; i = hwloc_bitmap_next(complete, i))
+    if (!hwloc_bitmap_isset(usable.get(), static_cast<unsigned>(i))) excluded.push_back(i);
+  return Topology(std::move(cpus), std::move(excluded));
 }
 
+Topology load(Source source, const std::string& what) {
+  HwlocTopology topo;
+  if (source == Source::xml) {
+    if (!std::ifstream(what)) throw std::runtime_error("cannot open '" + what + "'");
+    if (hwloc_topology_set_xml(topo.get(), what.c_str()) != 0)
+      throw std::runtime_error("hwloc cannot use '" + what + "' as an XML topology");
+  }
+  if (source == Source::synthetic && hwloc_topology_set_synthetic(topo.get(), what.c_str()) != 0)
+    throw std::runtime_error(
+        "'" + what + "' is not an hwloc synthetic description (e.g. \"pack:2 core:4 pu:2\")");
+  if (hwloc_topology_load(topo.get()) != 0) {
+    if (source == Source::xml)
+      throw std::runtime_error("hwloc cannot read '" + what +
+                               "' (not an hwloc XML export, or a format newer than 2.x)");
+    throw std::runtime_error("hwloc could not read the topology");
+  }
+  return read_cpus(topo.get(), source);
+}
+
+// How many distinct values `field` takes, not counting kNoL3.
 int distinct(const std::vector<LogicalCpu>& cpus, int LogicalCpu::*field) {
   std::set<int> seen;
-  for (const auto& c : cpus) seen.insert(c.*field);
+  for (const auto& c : cpus)
+    if (c.*field != kNoL3) seen.insert(c.*field);
   return static_cast<int>(seen.size());
 }
 
-// How two distinct CPUs relate: the closest level they share.
-Placement relation(const LogicalCpu& a, const LogicalCpu& b) {
-  if (a.os_index == b.os_index) return Placement::same_cpu;
-  if (a.core == b.core) return Placement::smt_sibling;
-  if (a.l3 == b.l3) return Placement::same_l3;
-  if (a.numa == b.numa) return Placement::other_l3;
-  return Placement::other_numa;
-}
+constexpr const char* kOneCpu = "the process may use one CPU only";
 
 const char* absent_reason(Placement p) {
   switch (p) {
@@ -76,14 +127,29 @@ const char* absent_reason(Placement p) {
     case Placement::same_l3:
       return "no two cores share an L3 cache";
     case Placement::other_l3:
-      return "one NUMA node holds no two L3 groups";
+      return "no NUMA node holds CPUs of two L3 caches";
     case Placement::other_numa:
-      return "the machine has one NUMA node";
+      return "the CPUs the process may use are all in one NUMA node";
   }
   return "";
 }
 
 }  // namespace
+
+Placement relation(const LogicalCpu& a, const LogicalCpu& b) {
+  if (a.os_index == b.os_index) return Placement::same_cpu;
+  if (a.core == b.core) return Placement::smt_sibling;
+  if (a.l3 == b.l3 && a.l3 != kNoL3) return Placement::same_l3;
+  if (a.numa == b.numa) return Placement::other_l3;
+  return Placement::other_numa;
+}
+
+const std::vector<std::string>& placement_names() {
+  static const std::vector<std::string> names = {"inherit",  "same_cpu",    "other_cpu",
+                                                 "spread",   "smt_sibling", "same_l3",
+                                                 "other_l3", "other_numa"};
+  return names;
+}
 
 const char* to_string(Placement p) {
   switch (p) {
@@ -101,7 +167,8 @@ const char* to_string(Placement p) {
   return "?";
 }
 
-Topology::Topology(std::vector<LogicalCpu> cpus) : cpus_(std::move(cpus)) {
+Topology::Topology(std::vector<LogicalCpu> cpus, std::vector<int> excluded)
+    : cpus_(std::move(cpus)), excluded_(std::move(excluded)) {
   packages_ = distinct(cpus_, &LogicalCpu::package);
   numa_nodes_ = distinct(cpus_, &LogicalCpu::numa);
   l3_groups_ = distinct(cpus_, &LogicalCpu::l3);
@@ -109,8 +176,16 @@ Topology::Topology(std::vector<LogicalCpu> cpus) : cpus_(std::move(cpus)) {
 }
 
 const Topology& Topology::host() {
-  static const Topology topology(read_host_cpus());
+  static const Topology topology = load(Source::host, {});
   return topology;
+}
+
+Topology Topology::from_xml(const std::string& path) {
+  return load(Source::xml, path);
+}
+
+Topology Topology::from_synthetic(const std::string& description) {
+  return load(Source::synthetic, description);
 }
 
 const LogicalCpu* Topology::find(int os_index) const {
@@ -136,12 +211,66 @@ std::vector<PlacementPair> Topology::placements() const {
           pair.cpu_a = cpus_[i].os_index;
           pair.cpu_b = cpus_[j].os_index;
         }
-    if (!pair.available)
-      pair.skipped_reason =
-          cpus_.size() < 2 ? "the process may use one CPU only" : absent_reason(p);
+    if (!pair.available) pair.skipped_reason = cpus_.size() < 2 ? kOneCpu : absent_reason(p);
     out.push_back(pair);
   }
   return out;
+}
+
+namespace {
+std::vector<int> ascending_os_indexes(const std::vector<LogicalCpu>& cpus) {
+  std::vector<int> out;
+  out.reserve(cpus.size());
+  for (const auto& c : cpus) out.push_back(c.os_index);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+}  // namespace
+
+std::vector<PlannedPlacement> Topology::plan() const {
+  const std::vector<int> ascending = ascending_os_indexes(cpus_);
+  const std::vector<PlacementPair> pairs = placements();
+  std::vector<PlannedPlacement> out;
+  for (const std::string& name : placement_names()) {
+    PlannedPlacement row{name, true, {}, {}};
+    if (name == "other_cpu") {
+      if (ascending.size() > 1)
+        row.cpus = {ascending[0], ascending[1]};
+      else
+        row = {name, false, {}, kOneCpu};
+    } else if (name == "spread") {
+      row.cpus = ascending;
+    } else if (name != "inherit") {
+      const auto pair = std::find_if(pairs.begin(), pairs.end(), [&](const PlacementPair& p) {
+        return name == to_string(p.placement);
+      });
+      row.available = pair->available;
+      row.skipped_reason = pair->skipped_reason;
+      if (pair->available) row.cpus = {pair->cpu_a};
+      if (pair->available && pair->cpu_b != pair->cpu_a) row.cpus.push_back(pair->cpu_b);
+    }
+    out.push_back(row);
+  }
+  return out;
+}
+
+std::vector<CpuPair> Topology::c2c_pairs() const {
+  const std::vector<int> cpus = ascending_os_indexes(cpus_);
+  const std::size_t n = cpus.size();
+  std::vector<CpuPair> pairs;
+  const auto add = [&](std::size_t i, std::size_t j) {
+    pairs.push_back({cpus[i], cpus[j], relation(*find(cpus[i]), *find(cpus[j]))});
+  };
+  if (!c2c_sampled()) {
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = i + 1; j < n; ++j) add(i, j);
+  } else {
+    // Every CPU is measured against one fixed partner, and half of them across the machine's
+    // halves, so each level of the topology shows up without n^2 / 2 pairs.
+    for (std::size_t j = 1; j < n; ++j) add(0, j);
+    for (std::size_t i = 1; i < n / 2; ++i) add(i, i + n / 2);
+  }
+  return pairs;
 }
 
 std::string Topology::summary() const {

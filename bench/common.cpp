@@ -272,8 +272,10 @@ bool Plan::wants_priority(int priority) const {
 }
 
 benchmark::internal::Benchmark* add_benchmark(Registration& reg, const std::string& name,
-                                              std::function<void(benchmark::State&)> fn) {
+                                              std::function<void(benchmark::State&)> fn,
+                                              std::vector<int> cpus) {
   reg.names.push_back(name);
+  reg.cpus[name] = std::move(cpus);
   auto* b = benchmark::RegisterBenchmark(name.c_str(),
                                          [name, fn = std::move(fn)](benchmark::State& state) {
                                            fn(state);

@@ -145,9 +145,11 @@ struct Plan {
   bool wants_priority(int priority) const;
 };
 
-// Registers `fn` under `name` with manual time, and records it.
+// Registers `fn` under `name` with manual time, and records it with the CPUs its threads are
+// pinned to (empty: unpinned).
 benchmark::internal::Benchmark* add_benchmark(Registration& reg, const std::string& name,
-                                              std::function<void(benchmark::State&)> fn);
+                                              std::function<void(benchmark::State&)> fn,
+                                              std::vector<int> cpus = {});
 
 // Runs `fn` on a fresh host thread and waits for it. A host thread that calls the DDI gets a
 // foreign thread object in that runtime, released only when the host thread ends; running the

@@ -279,6 +279,11 @@ std::vector<Pair> placement_pairs(const Plan& plan, Registration& reg) {
   return pairs;
 }
 
+std::vector<int> pinned_cpus(const Pair& pair) {
+  if (pair.a == pair.b) return {pair.a};
+  return {pair.a, pair.b};
+}
+
 }  // namespace
 
 // The raw futex wake one way between two CPUs, for other experiments' targets.
@@ -309,10 +314,11 @@ void register_ctxswitch(const Plan& plan, Registration& reg) {
   for (const Pair& pair : pairs)
     for (Mechanism m : {Mechanism::futex, Mechanism::condvar, Mechanism::pipe}) {
       if (!wanted(pair, m, true)) continue;
-      add_benchmark(reg,
-                    fmt::format("ctxswitch/pingpong/backend:reference/placement:{}/mechanism:{}",
-                                pair.placement, to_string(m)),
-                    [m, pair](benchmark::State& state) { run_reference(state, m, pair); });
+      add_benchmark(
+          reg,
+          fmt::format("ctxswitch/pingpong/backend:reference/placement:{}/mechanism:{}",
+                      pair.placement, to_string(m)),
+          [m, pair](benchmark::State& state) { run_reference(state, m, pair); }, pinned_cpus(pair));
     }
 
   for (const BackendConfig& config : plan.backends)
@@ -321,12 +327,14 @@ void register_ctxswitch(const Plan& plan, Registration& reg) {
            {Mechanism::kevent, Mechanism::futex, Mechanism::condvar, Mechanism::pipe}) {
         if (!wanted(pair, m, false)) continue;
         const bool quick = plan.quick;
-        add_benchmark(reg,
-                      fmt::format("ctxswitch/pingpong/{}/placement:{}/mechanism:{}",
-                                  config.segments, pair.placement, to_string(m)),
-                      [config, m, pair, quick](benchmark::State& state) {
-                        run_backend(state, config, m, pair, quick);
-                      });
+        add_benchmark(
+            reg,
+            fmt::format("ctxswitch/pingpong/{}/placement:{}/mechanism:{}", config.segments,
+                        pair.placement, to_string(m)),
+            [config, m, pair, quick](benchmark::State& state) {
+              run_backend(state, config, m, pair, quick);
+            },
+            pinned_cpus(pair));
       }
 }
 

@@ -28,6 +28,7 @@
 #include <systhread/harness.h>
 #include <systhread/storport.h>
 #include <systhread/wdm.h>
+#include <tpb/topology.hpp>
 
 #include "common.hpp"
 #include "host/futex.hpp"
@@ -65,16 +66,27 @@ struct Where {
   std::string skipped;
 };
 
+// inherit, same_cpu and other_cpu as the topology plans them on the CPUs the process may use.
 std::vector<Where> creation_placements() {
-  const std::vector<int> cpus = allowed_cpus();
   std::vector<Where> out;
-  out.push_back({"inherit", -1, -1, {}});
-  out.push_back({"same_cpu", cpus.at(0), cpus.at(0), {}});
-  if (cpus.size() > 1)
-    out.push_back({"other_cpu", cpus[0], cpus[1], {}});
-  else
-    out.push_back({"other_cpu", -1, -1, "the process may run on one CPU only"});
+  for (const PlannedPlacement& p : Topology::host().plan()) {
+    if (p.name != "inherit" && p.name != "same_cpu" && p.name != "other_cpu") continue;
+    if (!p.available)
+      out.push_back({p.name, -1, -1, p.skipped_reason});
+    else if (p.cpus.empty())
+      out.push_back({p.name, -1, -1, {}});
+    else
+      out.push_back({p.name, p.cpus.front(), p.cpus.back(), {}});
+  }
   return out;
+}
+
+// The CPUs a case's threads are pinned to: the creator's and the new thread's.
+std::vector<int> pinned_cpus(const Where& where) {
+  std::vector<int> cpus;
+  if (where.creator >= 0) cpus.push_back(where.creator);
+  if (where.target >= 0 && where.target != where.creator) cpus.push_back(where.target);
+  return cpus;
 }
 
 ThreadPlacement runtime_placement(const Where& where) {
@@ -591,13 +603,12 @@ void register_creation(const Plan& plan, Registration& reg) {
     int priority;
   };
   std::vector<Item> items;
+  for (const Where& w : places)
+    if (plan.wants_placement(w.name) && !w.skipped.empty())
+      reg.skipped.push_back({fmt::format("creation/*/placement:{}", w.name), w.skipped});
   for (Case c : {Case::start_latency, Case::round_trip})
     for (const Where& w : places) {
-      if (!plan.wants_placement(w.name)) continue;
-      if (!w.skipped.empty()) {
-        reg.skipped.push_back({fmt::format("creation/*/placement:{}", w.name), w.skipped});
-        continue;
-      }
+      if (!plan.wants_placement(w.name) || !w.skipped.empty()) continue;
       for (int prio : priorities) {
         if (preset_skip(c, w, prio)) continue;
         items.push_back({c, w, prio});
@@ -619,18 +630,21 @@ void register_creation(const Plan& plan, Registration& reg) {
   for (const Item& it : references) {
     const std::string name = fmt::format("creation/{}/backend:reference/placement:{}/priority:{}",
                                          to_string(it.kind), it.where.name, it.priority);
-    add_benchmark(reg, name, [it](benchmark::State& state) {
-      run_reference(state, it.kind, it.where, it.priority);
-    });
+    add_benchmark(
+        reg, name,
+        [it](benchmark::State& state) { run_reference(state, it.kind, it.where, it.priority); },
+        pinned_cpus(it.where));
     if (it.kind == Case::round_trip) {
       const bool quick = plan.quick;
-      add_benchmark(reg,
-                    fmt::format("creation/round_trip/backend:reference/wait:signal/placement:{}/"
-                                "priority:{}",
-                                it.where.name, it.priority),
-                    [it, quick](benchmark::State& state) {
-                      run_signal_reference(state, it.where, it.priority, quick);
-                    });
+      add_benchmark(
+          reg,
+          fmt::format("creation/round_trip/backend:reference/wait:signal/placement:{}/"
+                      "priority:{}",
+                      it.where.name, it.priority),
+          [it, quick](benchmark::State& state) {
+            run_signal_reference(state, it.where, it.priority, quick);
+          },
+          pinned_cpus(it.where));
     }
   }
   const int max_n = static_cast<int>(BackendOptions{}.pool_capacity_per_cpu) *
@@ -640,10 +654,14 @@ void register_creation(const Plan& plan, Registration& reg) {
   sizes.push_back(max_n);
   if (plan.quick) sizes = {1, max_n};
   const bool burst_placement = plan.wants_placement("spread");
+  std::vector<int> spread_cpus;
+  for (const PlannedPlacement& p : Topology::host().plan())
+    if (p.name == "spread") spread_cpus = p.cpus;
   if (burst_placement)
     for (int n : sizes)
-      add_benchmark(reg, fmt::format("creation/burst/backend:reference/placement:spread/n:{}", n),
-                    [n](benchmark::State& state) { run_reference_burst(state, n); })
+      add_benchmark(
+          reg, fmt::format("creation/burst/backend:reference/placement:spread/n:{}", n),
+          [n](benchmark::State& state) { run_reference_burst(state, n); }, spread_cpus)
           ->Iterations(plan.quick ? 20 : 100);
 
   for (const BackendConfig& config : plan.backends) {
@@ -652,16 +670,19 @@ void register_creation(const Plan& plan, Registration& reg) {
           fmt::format("creation/{}/{}/placement:{}/priority:{}", to_string(it.kind),
                       config.segments, it.where.name, it.priority);
       ContractCase cc{config, it.kind, Ddi::ps, it.where, it.priority, plan.quick};
-      add_benchmark(reg, name, [cc](benchmark::State& state) { run_contract(state, cc); });
+      add_benchmark(
+          reg, name, [cc](benchmark::State& state) { run_contract(state, cc); },
+          pinned_cpus(it.where));
     }
     if (burst_placement)
       for (int n : sizes) {
         const bool quick = plan.quick;
-        add_benchmark(reg,
-                      fmt::format("creation/burst/{}/placement:spread/n:{}", config.segments, n),
-                      [config, n, quick](benchmark::State& state) {
-                        run_contract_burst(state, config, n, quick);
-                      })
+        add_benchmark(
+            reg, fmt::format("creation/burst/{}/placement:spread/n:{}", config.segments, n),
+            [config, n, quick](benchmark::State& state) {
+              run_contract_burst(state, config, n, quick);
+            },
+            spread_cpus)
             ->Iterations(quick ? 20 : 100);
       }
     if (ddi)

@@ -389,9 +389,12 @@ void register_inversion(const Plan& plan, Registration& reg) {
       const std::string name =
           fmt::format("inversion/three_thread/{}/placement:same_cpu/protocol:{}", config.segments,
                       to_string(protocol));
-      add_benchmark(reg, name, [config, protocol, params](benchmark::State& state) {
-        run_inversion(state, config, protocol, params);
-      })->Iterations(params.runs);
+      add_benchmark(reg, name,
+                    [config, protocol, params](benchmark::State& state) {
+                      run_inversion(state, config, protocol, params);
+                    },
+                    {allowed_cpus().back()})
+          ->Iterations(params.runs);
     }
 }
 

@@ -41,13 +41,6 @@ const std::vector<SuiteRow>& suite_table() {
   return table;
 }
 
-const std::vector<std::string>& placement_names() {
-  static const std::vector<std::string> names = {"inherit",  "same_cpu",    "other_cpu",
-                                                 "spread",   "smt_sibling", "same_l3",
-                                                 "other_l3", "other_numa"};
-  return names;
-}
-
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }

@@ -40,14 +40,20 @@ nlohmann::json topology_json(const Topology& topology) {
                     {"numa", c.numa},
                     {"package", c.package}});
   nlohmann::json placements = nlohmann::json::array();
-  for (const auto& p : topology.placements()) {
-    nlohmann::json row = {{"placement", to_string(p.placement)}, {"available", p.available}};
+  for (const auto& p : topology.plan()) {
+    nlohmann::json row = {{"placement", p.name}, {"available", p.available}};
     if (p.available)
-      row["cpus"] = {p.cpu_a, p.cpu_b};
+      row["cpus"] = p.cpus;
     else
       row["skipped_reason"] = p.skipped_reason;
     placements.push_back(row);
   }
+  nlohmann::json pairs = nlohmann::json::array();
+  for (const auto& pair : topology.c2c_pairs())
+    pairs.push_back({{"cpus", {pair.cpu_a, pair.cpu_b}}, {"placement", to_string(pair.placement)}});
+  const nlohmann::json c2c = {{"sampled", topology.c2c_sampled()},
+                              {"all_pairs_limit", Topology::kC2cAllPairsLimit},
+                              {"pairs", pairs}};
   return {{"summary", topology.summary()},
           {"packages", topology.packages()},
           {"numa_nodes", topology.numa_nodes()},
@@ -56,7 +62,9 @@ nlohmann::json topology_json(const Topology& topology) {
           {"logical_cpus", topology.logical_cpus()},
           {"smt", topology.smt()},
           {"cpus", cpus},
-          {"placements", placements}};
+          {"excluded_cpus", topology.excluded_cpus()},
+          {"placements", placements},
+          {"c2c", c2c}};
 }
 
 }  // namespace tpb::cli

@@ -12,6 +12,6 @@ namespace tpb::cli {
 nlohmann::json to_json(const Capabilities& capabilities);
 nlohmann::json backends_json();                          // backend_registry(), in table order
 nlohmann::json suites_json();                            // bench::suites(), in run order
-nlohmann::json topology_json(const Topology& topology);  // counts, per-PU table, placements
+nlohmann::json topology_json(const Topology& topology);  // counts, PUs, plan, c2c pairs
 
 }  // namespace tpb::cli

@@ -42,17 +42,49 @@ void initialize_benchmark(const std::string& program, const RunOptions& options,
   benchmark::Initialize(&argc, argv.data());
 }
 
-// How many benchmarks the filter keeps, asked of Google Benchmark itself (--benchmark_list_tests)
-// so the count matches what the passes run; then sets the flags for the passes.
-std::size_t count_selected(const std::string& program, const RunOptions& options) {
+// The benchmarks the filter keeps, asked of Google Benchmark itself (--benchmark_list_tests) so
+// the list matches what the passes run; then sets the flags for the passes.
+std::vector<std::string> selected_names(const std::string& program, const RunOptions& options) {
   initialize_benchmark(program, options, true);
   std::ostringstream names, errors;
   benchmark::ConsoleReporter lister;  // in list mode only the names are written, to its stream
   lister.SetOutputStream(&names);
   lister.SetErrorStream(&errors);
-  const std::size_t selected = benchmark::RunSpecifiedBenchmarks(&lister);
+  benchmark::RunSpecifiedBenchmarks(&lister);
   initialize_benchmark(program, options, false);
-  return selected;
+  std::vector<std::string> out;
+  std::istringstream lines(names.str());
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+// --dry-run: what a run with these options would register, where, and what it would skip.
+void print_dry_run(const std::vector<std::string>& selected, const RunOptions& options,
+                   const bench::Registration& registration) {
+  std::cout << fmt::format(
+      "tpbench run --dry-run: {} benchmarks, {} repetitions of at least {} s; nothing measured\n"
+      "  {:<12} benchmark\n",
+      selected.size(), options.repetitions, options.min_time, "CPUs");
+  for (const std::string& name : selected) {
+    // Google Benchmark lists a name with its own segments appended (/iterations:N,
+    // /manual_time): the registration is the longest registered name that prefixes it.
+    const std::vector<int>* cpus = nullptr;
+    std::size_t matched = 0;
+    for (const auto& [registered, pinned] : registration.cpus)
+      if (registered.size() > matched && name.starts_with(registered) &&
+          (name.size() == registered.size() || name[registered.size()] == '/')) {
+        cpus = &pinned;
+        matched = registered.size();
+      }
+    std::cout << fmt::format(
+        "  {:<12} {}\n",
+        cpus && !cpus->empty() ? fmt::format("{}", fmt::join(*cpus, ",")) : "unpinned", name);
+  }
+  if (registration.skipped.empty()) return;
+  std::cout << fmt::format("skipped ({}):\n", registration.skipped.size());
+  for (const auto& s : registration.skipped)
+    std::cout << fmt::format("  {}: {}\n", s.what, s.reason);
 }
 
 std::vector<std::string> variant_keys() {
@@ -93,19 +125,25 @@ int run_run(const Invocation& invocation) {
 
   const auto started = std::chrono::steady_clock::now();
   install_interrupt_handlers();
-  const std::vector<Finding> findings = run_doctor_checks();
+  const std::vector<Finding> findings =
+      options.dry_run ? std::vector<Finding>{} : run_doctor_checks();
   bench::Registration registration;
   try {
     registration = bench::register_benchmarks(options.selection);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  const std::size_t expected = count_selected(invocation.argv.front(), options);
+  const std::vector<std::string> selected = selected_names(invocation.argv.front(), options);
+  const std::size_t expected = selected.size();
   if (expected == 0) {
     if (registration.names.empty())
       throw UsageError("nothing to run: the selection registered no benchmark on this machine");
     throw UsageError(fmt::format("{}: no benchmark matches '{}'",
                                  option_source(invocation, "filter"), options.filter));
+  }
+  if (options.dry_run) {
+    print_dry_run(selected, options, registration);
+    return kExitSuccess;
   }
   std::cout << fmt::format(
                    "tpbench run: {} benchmarks, {} repetitions of at least {} s; record: {}\n",

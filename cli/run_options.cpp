@@ -11,16 +11,12 @@
 
 #include <tpb/backend.hpp>
 #include <tpb/report.hpp>
+#include <tpb/topology.hpp>
 
 #include "options.hpp"
 
 namespace tpb::cli {
 namespace {
-
-// Placement names the bench library understands; which of them this machine offers is its
-// (and Topology's) business: an absent one is skipped with a reason, not refused.
-const std::vector<std::string> kPlacements = {"inherit", "same_cpu", "other_cpu", "smt_sibling",
-                                              "same_l3", "other_l3", "other_numa"};
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -81,22 +77,26 @@ nlohmann::json RunOptions::to_json() const {
 }
 
 std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
+  // Which placements this machine offers is the topology's business: an absent one is skipped
+  // with a reason, not refused.
+  const std::string placement_help =
+      fmt::format("placements, comma-separated ({}); default: all this machine offers",
+                  join(placement_names()));
   po::options_description options = option_table();
-  options.add_options()                                                                    //
-      ("backend", po::value<std::string>()->default_value("all"),                          //
-       "backends to run, comma-separated, or all (the reference always runs)")             //
-      ("suite", po::value<std::string>()->default_value("all"),                            //
-       "suites to run, comma-separated, or all")                                           //
-      ("filter", po::value<std::string>()->default_value(""),                              //
-       "only benchmarks whose name matches this regular expression (Google Benchmark's "   //
-       "--benchmark_filter)")                                                              //
-      ("placement", po::value<std::string>()->default_value(""),                           //
-       "placements, comma-separated (inherit, same_cpu, other_cpu, spread, smt_sibling, "  //
-       "same_l3, other_l3, other_numa); default: all this machine offers")                 //
-      ("priority", po::value<std::string>()->default_value(""),                            //
-       "KPRIORITY values 0..31, comma-separated; default: the suites' own")                //
-      ("repetitions", po::value<int>()->default_value(kDefaultRepetitions),                //
-       "repetitions of each benchmark (--quick: 3); every one is kept in the record")      //
+  options.add_options()                                                                   //
+      ("backend", po::value<std::string>()->default_value("all"),                         //
+       "backends to run, comma-separated, or all (the reference always runs)")            //
+      ("suite", po::value<std::string>()->default_value("all"),                           //
+       "suites to run, comma-separated, or all")                                          //
+      ("filter", po::value<std::string>()->default_value(""),                             //
+       "only benchmarks whose name matches this regular expression (Google Benchmark's "  //
+       "--benchmark_filter)")                                                             //
+      ("placement", po::value<std::string>()->default_value(""),                          //
+       placement_help.c_str())                                                            //
+      ("priority", po::value<std::string>()->default_value(""),                           //
+       "KPRIORITY values 0..31, comma-separated; default: the suites' own")               //
+      ("repetitions", po::value<int>()->default_value(kDefaultRepetitions),               //
+       "repetitions of each benchmark (--quick: 3); every one is kept in the record")     //
       ("min-time",
        po::value<double>()->default_value(kDefaultMinTime, fmt::format("{}", kDefaultMinTime)),  //
        "minimum seconds per repetition (--quick: 0.005)")                                        //
@@ -105,14 +105,17 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
        "record file (default reports/out/run-<UTC timestamp>.json)")                             //
       ("inject-slowdown", po::value<double>()->default_value(0),                                 //
        "add a busy delay of PCT percent to creation and wake paths (tests the gate)")            //
-      ("no-progress", flag(), "no progress line (it is shown only on a terminal anyway)");
+      ("no-progress", flag(), "no progress line (it is shown only on a terminal anyway)")        //
+      ("dry-run", flag(),
+       "list the benchmarks the run would register and their CPUs, and what it would skip; "
+       "measure nothing");
   po::variables_map values;
   if (!parse_options(invocation,
                      {"run",
                       "[--backend LIST|all] [--suite LIST|all] [--filter REGEX] "
                       "[--placement LIST]\n                   [--priority LIST] [--repetitions N] "
                       "[--min-time SECONDS] [--quick]\n                   [--out FILE] "
-                      "[--inject-slowdown PCT] [--no-progress]",
+                      "[--inject-slowdown PCT] [--no-progress] [--dry-run]",
                       "Runs the selected benchmarks with Google Benchmark, writes the run record "
                       "(Google Benchmark's JSON plus a \"tpbench\" block describing the machine "
                       "and the run) and prints a summary. LIST is comma-separated."},
@@ -144,7 +147,7 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
   run.selection.suites =
       checked_list(source("suite"), values["suite"].as<std::string>(), suites, "suite");
   run.selection.placements = checked_list(
-      source("placement"), values["placement"].as<std::string>(), kPlacements, "placement");
+      source("placement"), values["placement"].as<std::string>(), placement_names(), "placement");
   run.selection.priorities =
       parse_priorities(source("priority"), values["priority"].as<std::string>());
 
@@ -166,7 +169,10 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
 
   const std::string out = values["out"].as<std::string>();
   run.out = out.empty() ? default_out() : std::filesystem::path(out);
-  if (const std::string problem = report::check_writable(run.out); !problem.empty())
+  run.dry_run = values["dry-run"].as<bool>();
+  // A dry run writes no record, so it leaves no directory behind either.
+  if (const std::string problem = run.dry_run ? std::string() : report::check_writable(run.out);
+      !problem.empty())
     throw UsageError(fmt::format("{}: {}: {}", source("out"), run.out.string(), problem));
 
   run.progress = !values["no-progress"].as<bool>() && ::isatty(STDOUT_FILENO);

@@ -27,6 +27,7 @@ struct RunOptions {
   double min_time = kDefaultMinTime;
   std::filesystem::path out;
   bool progress = true;  // draw the progress line (only on a terminal)
+  bool dry_run = false;  // list what would be registered, measure nothing
 
   nlohmann::json to_json() const;  // as recorded in the run record
 };

@@ -163,7 +163,7 @@ TEST(CliTopology, JsonMatchesHost) {
   const auto topology = nlohmann::json::parse(r.out);
   EXPECT_EQ(topology.at("logical_cpus"), Topology::host().logical_cpus());
   EXPECT_EQ(topology.at("cpus").size(), Topology::host().cpus().size());
-  EXPECT_EQ(topology.at("placements").size(), Topology::host().placements().size());
+  EXPECT_EQ(topology.at("placements").size(), Topology::host().plan().size());
 }
 
 // doctor --json lists findings; --strict exits 3 exactly when a warning stands.

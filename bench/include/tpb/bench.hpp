@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,7 @@ const std::vector<SuiteInfo>& suites();
 struct Selection {
   std::vector<std::string> suites;
   std::vector<std::string> backends;    // registry names; the reference always runs
-  std::vector<std::string> placements;  // inherit, same_cpu, other_cpu, smt_sibling, ...
+  std::vector<std::string> placements;  // tpb::placement_names(): inherit, same_cpu, ...
   std::vector<int> priorities;          // KPRIORITY values
   bool quick = false;                   // the CI preset: fewer cases and sizes
   double inject_slowdown_pct = 0;       // busy delay added to creation and wake paths
@@ -39,7 +40,9 @@ struct Skipped {
 
 struct Registration {
   std::vector<std::string> names;  // registered benchmark names, in order
-  std::vector<Skipped> skipped;    // placements, priorities or experiments left out, and why
+  // Per name, the CPUs (Linux numbers) its threads are pinned to; empty: unpinned.
+  std::map<std::string, std::vector<int>> cpus;
+  std::vector<Skipped> skipped;  // placements, priorities or experiments left out, and why
 };
 
 // Registers the selected benchmarks with Google Benchmark (benchmark::RegisterBenchmark). Call
