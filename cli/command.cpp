@@ -9,6 +9,10 @@ const std::vector<Command>& commands() {
       {"doctor", "what makes results noisy or untrustworthy here, with the fix", &run_doctor},
       {"run", "run benchmarks and write the JSON run record", &run_run},
       {"compare", "compare two run records: regressions, improvements, too noisy", &run_compare},
+      {"gate", "run, compare with a baseline or the history, re-run suspects; fail on regression",
+       &run_gate},
+      {"history", "series and change points in the run history; `history import` adds records",
+       &run_history},
   };
   return table;
 }

@@ -36,5 +36,7 @@ int run_topology(const Invocation& invocation);
 int run_doctor(const Invocation& invocation);
 int run_run(const Invocation& invocation);
 int run_compare(const Invocation& invocation);
+int run_gate(const Invocation& invocation);
+int run_history(const Invocation& invocation);
 
 }  // namespace tpb::cli

@@ -132,6 +132,18 @@ struct Comparison {
 Comparison compare_samples(const SampleSet& base, const SampleSet& next,
                            const CompareOptions& options);
 
+// Against a history: `history` holds, per benchmark, one value per earlier run (the median of its
+// repetitions), `runs` one value per process of the new build (the gate's run and its re-runs).
+// Between-run variance is what a history shows and one process cannot: the test is Student's t
+// on the logs, with the history's between-run standard deviation s and df = history runs - 1:
+//   t = (mean log runs - mean log history) / (s * sqrt(1/H + 1/k)).
+// Fewer than kMinHistoryRuns history runs is too noisy (stated). Verdicts, threshold, interval
+// (the t interval at 1 - alpha) and Holm's adjustment are as in compare_samples.
+inline constexpr std::size_t kMinHistoryRuns = 5;
+using RunValues = std::map<std::string, std::vector<double>>;
+Comparison compare_with_history(const RunValues& history, const RunValues& runs,
+                                const CompareOptions& options);
+
 // True when the change is worse than the threshold in the metric's direction.
 bool worse_than_threshold(const BenchmarkVerdict& verdict, double threshold);
 

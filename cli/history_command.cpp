@@ -1,0 +1,183 @@
+// tpbench history: each benchmark's series in the history store, with the change points the
+// detector (tpb/compare.hpp, E-divisive means) finds in it, each named by the first run after
+// the step, its revision, the step's size and the permutation test's confidence. The change
+// points found are stored back. `tpbench history import RUN.json...` appends existing records.
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include <tpb/compare.hpp>
+#include <tpb/history.hpp>
+#include <tpb/report.hpp>
+
+#include "command.hpp"
+#include "history_io.hpp"
+#include "options.hpp"
+
+namespace tpb::cli {
+namespace {
+
+struct SeriesReport {
+  const history::Series* series;
+  std::vector<double> values;  // per run, the median of its repetitions
+  std::vector<compare::DetectedChange> changes;
+};
+
+std::string short_revision(const std::string& revision) {
+  return revision.empty() ? "(no revision)" : revision.substr(0, 12);
+}
+
+nlohmann::json to_json(const std::vector<SeriesReport>& reports) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : reports) {
+    nlohmann::json runs = nlohmann::json::array();
+    for (std::size_t i = 0; i < r.series->points.size(); ++i) {
+      const auto& point = r.series->points[i];
+      runs.push_back({{"run_id", point.run.run_id},
+                      {"revision", point.run.revision},
+                      {"branch", point.run.branch},
+                      {"time", point.run.time},
+                      {"values", point.values},
+                      {"median", r.values[i]}});
+    }
+    nlohmann::json changes = nlohmann::json::array();
+    for (const auto& c : r.changes) {
+      const auto& run = r.series->points[c.index].run;
+      changes.push_back({{"run_id", run.run_id},
+                         {"revision", run.revision},
+                         {"time", run.time},
+                         {"index", c.index},
+                         {"step", c.step},
+                         {"p_value", c.p_value},
+                         {"confidence", 1.0 - c.p_value}});
+    }
+    out.push_back({{"benchmark", r.series->benchmark},
+                   {"fingerprint", r.series->fingerprint},
+                   {"runs", runs},
+                   {"change_points", changes}});
+  }
+  return {{"series", out}};
+}
+
+std::string change_line(const SeriesReport& r, const compare::DetectedChange& c) {
+  const auto& run = r.series->points[c.index].run;
+  return fmt::format("step {:+.1f}% at run {} of {} ({}, revision {}, {}), confidence {:.1f}%",
+                     c.step * 100, c.index + 1, r.values.size(), run.run_id.substr(0, 16),
+                     short_revision(run.revision), run.time, (1.0 - c.p_value) * 100);
+}
+
+std::string text_report(const std::vector<SeriesReport>& reports) {
+  std::string out;
+  constexpr std::size_t kShownRuns = 20;
+  for (const auto& r : reports) {
+    out += fmt::format("{}  [machine {}]  {} run(s)\n", r.series->benchmark, r.series->fingerprint,
+                       r.values.size());
+    const std::size_t first = r.values.size() > kShownRuns ? r.values.size() - kShownRuns : 0;
+    if (first > 0) out += fmt::format("  ... {} earlier run(s)\n", first);
+    for (std::size_t i = first; i < r.values.size(); ++i) {
+      const auto& run = r.series->points[i].run;
+      out += fmt::format("  {:>4}  {}  {:<12}  {:<16}  {:>12.1f} ns\n", i + 1, run.time,
+                         short_revision(run.revision), run.run_id.substr(0, 16), r.values[i]);
+    }
+    for (const auto& c : r.changes) out += "  change point: " + change_line(r, c) + '\n';
+  }
+  if (reports.empty()) out += "no runs in the history match\n";
+  return out;
+}
+
+std::string markdown(const std::vector<SeriesReport>& reports) {
+  std::string out = "## tpbench history\n\n| benchmark | runs | change points |\n|---|---:|---|\n";
+  for (const auto& r : reports) {
+    std::string changes;
+    for (const auto& c : r.changes) changes += (changes.empty() ? "" : "<br>") + change_line(r, c);
+    out += fmt::format("| `{}` | {} | {} |\n", r.series->benchmark, r.values.size(),
+                       changes.empty() ? "none" : changes);
+  }
+  return out;
+}
+
+int run_import(const Invocation& invocation) {
+  po::options_description options = option_table();
+  add_history_options(options);
+  options.add_options()("records", po::value<std::vector<std::string>>()->multitoken(),
+                        "RUN.json... (the arguments)");
+  po::positional_options_description positional;
+  positional.add("records", -1);
+  po::variables_map values;
+  Invocation rest = invocation;
+  rest.args.erase(rest.args.begin());
+  if (!parse_options(rest,
+                     {"history import", "RUN.json... [--db FILE] [--branch NAME]",
+                      "Adds existing run records to the history (a record already there is "
+                      "stored once)."},
+                     options, values, positional))
+    return kExitSuccess;
+  if (!values.count("records")) throw UsageError("import: name at least one RUN.json");
+  auto store = open_history(values);
+  const std::string branch = current_branch(values);
+  for (const auto& path : values["records"].as<std::vector<std::string>>()) {
+    const bool added = append_record_file(*store, path, branch);
+    std::cout << fmt::format("{}: {}\n", path, added ? "added" : "already in the history");
+  }
+  return kExitSuccess;
+}
+
+}  // namespace
+
+int run_history(const Invocation& invocation) {
+  if (!invocation.args.empty() && invocation.args.front() == "import")
+    return run_import(invocation);
+  po::options_description options = option_table();
+  add_history_options(options);
+  options.add_options()  //
+      ("benchmark", po::value<std::string>()->default_value(""),
+       "REGEX: only benchmarks whose name matches (ECMAScript, searched)")  //
+      ("fingerprint", po::value<std::string>()->default_value(""),
+       "only runs of this machine fingerprint")       //
+      ("json", flag(), "print JSON instead of text")  //
+      ("md", po::value<std::string>(), "FILE: also write Markdown");
+  po::variables_map values;
+  if (!parse_options(invocation,
+                     {"history",
+                      "[--db FILE] [--benchmark REGEX] [--branch NAME] [--json] [--md FILE]\n"
+                      "       tpbench history import RUN.json... [--db FILE] [--branch NAME]",
+                      "Shows each benchmark's series in the history and the change points found "
+                      "in it (E-divisive means, permutation test), naming the first run after "
+                      "each step."},
+                     options, values))
+    return kExitSuccess;
+  auto store = open_history(values);
+  history::SeriesQuery query;
+  query.benchmark_regex = values["benchmark"].as<std::string>();
+  query.runs.fingerprint = values["fingerprint"].as<std::string>();
+  query.runs.branch = values["branch"].as<std::string>();
+  std::vector<history::Series> series;
+  try {
+    series = store->query_series(query);
+  } catch (const history::HistoryError& e) {
+    throw UsageError(e.what());
+  }
+  std::vector<SeriesReport> reports;
+  for (const auto& s : series) {
+    SeriesReport r{&s, {}, {}};
+    for (const auto& point : s.points) r.values.push_back(compare::median(point.values));
+    r.changes = compare::detect_change_points(r.values);
+    std::vector<history::ChangePoint> found;
+    for (const auto& c : r.changes)
+      found.push_back({s.benchmark, s.fingerprint, query.runs.branch, s.points[c.index].run.run_id,
+                       c.step, c.p_value});
+    store->store_change_points(s.benchmark, s.fingerprint, query.runs.branch, found);
+    reports.push_back(std::move(r));
+  }
+  if (values.count("md")) {
+    const auto path = values["md"].as<std::string>();
+    if (const auto problem = report::check_writable(path); !problem.empty())
+      throw UsageError(fmt::format("--md {}: {}", path, problem));
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << markdown(reports);
+  }
+  std::cout << (values["json"].as<bool>() ? to_json(reports).dump(2) + "\n" : text_report(reports));
+  return kExitSuccess;
+}
+
+}  // namespace tpb::cli

@@ -1,0 +1,65 @@
+#include "history_io.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include <tpb/report.hpp>
+
+namespace tpb::cli {
+
+void add_history_options(po::options_description& options) {
+  options.add_options()  //
+      ("db", po::value<std::string>()->default_value(std::string(history::kDefaultHistoryPath)),
+       "FILE (SQLite) or postgresql:// URI: the history store")  //
+      ("branch", po::value<std::string>()->default_value(""),
+       "NAME: the branch runs are recorded under and read from (default: the git branch)");
+}
+
+std::unique_ptr<history::HistoryStore> open_history(const po::variables_map& values) {
+  try {
+    return history::open_history_store(values["db"].as<std::string>());
+  } catch (const history::HistoryError& e) {
+    throw UsageError(fmt::format("--db: {}", e.what()));
+  }
+}
+
+std::string current_branch(const po::variables_map& values) {
+  if (const auto& given = values["branch"].as<std::string>(); !given.empty()) return given;
+  std::string out;
+  if (FILE* pipe = ::popen("git rev-parse --abbrev-ref HEAD 2>/dev/null", "r")) {
+    char buffer[256];
+    while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
+    if (::pclose(pipe) != 0) out.clear();
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out == "HEAD" ? std::string() : out;
+}
+
+bool append_record(history::HistoryStore& store, const nlohmann::json& record,
+                   const std::string& source, const std::string& branch) {
+  try {
+    return store.append_run(history::run_from_record(record, source, branch));
+  } catch (const history::HistoryError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+bool append_record_file(history::HistoryStore& store, const std::filesystem::path& path,
+                        const std::string& branch) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(path.string() + ": cannot read");
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json record;
+  try {
+    record = report::parse_benchmark_json(text.str());
+  } catch (const nlohmann::json::exception& e) {
+    throw UsageError(fmt::format("{}: not valid JSON: {}", path.string(), e.what()));
+  }
+  return append_record(store, record, path.string(), branch);
+}
+
+}  // namespace tpb::cli
