@@ -247,7 +247,7 @@ int run_gate(const Invocation& invocation) {
     base_record = load_for_compare(values["baseline"].as<std::string>());
   } else {
     store = open_history(values);
-    branch = current_branch(values);
+    branch = current_branch(values["branch"].as<std::string>());
   }
   const std::size_t history_runs = values["history-runs"].as<std::size_t>();
   const bool allow_mismatch = values["allow-mismatch"].as<bool>();

@@ -115,7 +115,7 @@ int run_import(const Invocation& invocation) {
     return kExitSuccess;
   if (!values.count("records")) throw UsageError("import: name at least one RUN.json");
   auto store = open_history(values);
-  const std::string branch = current_branch(values);
+  const std::string branch = current_branch(values["branch"].as<std::string>());
   for (const auto& path : values["records"].as<std::vector<std::string>>()) {
     const bool added = append_record_file(*store, path, branch);
     std::cout << fmt::format("{}: {}\n", path, added ? "added" : "already in the history");

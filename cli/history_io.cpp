@@ -26,8 +26,8 @@ std::unique_ptr<history::HistoryStore> open_history(const po::variables_map& val
   }
 }
 
-std::string current_branch(const po::variables_map& values) {
-  if (const auto& given = values["branch"].as<std::string>(); !given.empty()) return given;
+std::string current_branch(const std::string& given) {
+  if (!given.empty()) return given;
   std::string out;
   if (FILE* pipe = ::popen("git rev-parse --abbrev-ref HEAD 2>/dev/null", "r")) {
     char buffer[256];

@@ -21,8 +21,9 @@ void add_history_options(po::options_description& options);
 // Opens the store --db names. Throws UsageError naming it (a newer schema names both versions).
 std::unique_ptr<history::HistoryStore> open_history(const po::variables_map& values);
 
-// The branch to record: --branch, else `git rev-parse --abbrev-ref HEAD`, else empty.
-std::string current_branch(const po::variables_map& values);
+// The branch to record: `given` (--branch) when not empty, else `git rev-parse --abbrev-ref HEAD`
+// of the working directory, else empty.
+std::string current_branch(const std::string& given);
 
 // Appends a record (already read) or a record file; false when that run was already stored.
 // Throws UsageError naming the file when it cannot be read or is not a tpbench record.

@@ -17,6 +17,7 @@
 
 #include "command.hpp"
 #include "doctor_checks.hpp"
+#include "history_io.hpp"
 #include "interrupt.hpp"
 #include "options.hpp"
 #include "progress_reporter.hpp"
@@ -145,6 +146,13 @@ int run_run(const Invocation& invocation) {
     print_dry_run(selected, options, registration);
     return kExitSuccess;
   }
+  // Opened before measuring, so a bad --db is refused before the run rather than after it.
+  std::unique_ptr<history::HistoryStore> store;
+  if (!options.db.empty()) try {
+      store = history::open_history_store(options.db);
+    } catch (const history::HistoryError& e) {
+      throw UsageError(fmt::format("{}: {}", option_source(invocation, "db"), e.what()));
+    }
   std::cout << fmt::format(
                    "tpbench run: {} benchmarks, {} repetitions of at least {} s; record: {}\n",
                    expected, options.repetitions, options.min_time, options.out.string())
@@ -172,6 +180,15 @@ int run_run(const Invocation& invocation) {
     std::cout << fmt::format("\ndoctor warnings: {} (see tpbench doctor)\n", warned);
   std::cout << fmt::format("\n{}record: {}\n", context.partial ? "interrupted; partial " : "",
                            options.out.string());
+  if (store && context.partial) {
+    std::cout << "history: a partial run is not appended\n";
+  } else if (store) {
+    // The record is already on disk: a failure here loses nothing measured.
+    const bool added =
+        append_record(*store, record, options.out.string(), current_branch(options.branch));
+    std::cout << fmt::format("history: {} {}\n", added ? "appended to" : "already in",
+                             store->location());
+  }
   return context.partial ? kExitInterrupted : kExitSuccess;
 }
 

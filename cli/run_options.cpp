@@ -106,6 +106,11 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
       ("inject-slowdown", po::value<double>()->default_value(0),                                 //
        "add a busy delay of PCT percent to creation and wake paths (tests the gate)")            //
       ("no-progress", flag(), "no progress line (it is shown only on a terminal anyway)")        //
+      ("db", po::value<std::string>()->default_value(""),
+       "FILE or postgresql:// URI: also append the run to this history (reports/history.sqlite "
+       "is the usual one)")  //
+      ("branch", po::value<std::string>()->default_value(""),
+       "NAME: the branch the run is recorded under with --db (default: the git branch)")  //
       ("dry-run", flag(),
        "list the benchmarks the run would register and their CPUs, and what it would skip; "
        "measure nothing");
@@ -115,7 +120,8 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
                       "[--backend LIST|all] [--suite LIST|all] [--filter REGEX] "
                       "[--placement LIST]\n                   [--priority LIST] [--repetitions N] "
                       "[--min-time SECONDS] [--quick]\n                   [--out FILE] "
-                      "[--inject-slowdown PCT] [--no-progress] [--dry-run]",
+                      "[--inject-slowdown PCT] [--no-progress] [--dry-run]\n                   "
+                      "[--db FILE] [--branch NAME]",
                       "Runs the selected benchmarks with Google Benchmark, writes the run record "
                       "(Google Benchmark's JSON plus a \"tpbench\" block describing the machine "
                       "and the run) and prints a summary. LIST is comma-separated."},
@@ -176,6 +182,8 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
     throw UsageError(fmt::format("{}: {}: {}", source("out"), run.out.string(), problem));
 
   run.progress = !values["no-progress"].as<bool>() && ::isatty(STDOUT_FILENO);
+  run.db = values["db"].as<std::string>();
+  run.branch = values["branch"].as<std::string>();
   return run;
 }
 

@@ -27,6 +27,8 @@ struct RunOptions {
   double min_time = kDefaultMinTime;
   std::filesystem::path out;
   bool progress = true;  // draw the progress line (only on a terminal)
+  std::string db;        // history store to append the run to; empty: none
+  std::string branch;    // the branch the run is recorded under in the history
   bool dry_run = false;  // list what would be registered, measure nothing
 
   nlohmann::json to_json() const;  // as recorded in the run record

@@ -33,8 +33,9 @@ ProcessResult tpbench(std::vector<std::string> args) {
 
 std::filesystem::path scratch_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = std::filesystem::temp_directory_path() /
-             (std::string("tpbench-history-cli-") + info->name() + "-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() /
+      (std::string("tpbench-history-cli-") + info->name() + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -88,8 +89,7 @@ TEST(HistoryCli, StepReportedAtItsRun) {
   for (int run = 0; run < 40; ++run) {
     auto copy = record;
     copy["context"]["date"] = "2026-11-01T" + std::string(run < 10 ? "0" : "") +
-                              std::to_string(run / 2) + ":" + (run % 2 ? "30" : "00") +
-                              ":00+00:00";
+                              std::to_string(run / 2) + ":" + (run % 2 ? "30" : "00") + ":00+00:00";
     copy["tpbench"]["git_revision"] = "rev" + std::to_string(run);
     for (auto& entry : copy["benchmarks"]) {
       if (entry["run_type"] != "iteration") continue;
@@ -146,8 +146,7 @@ TEST(HistoryKill, KilledWriterLeavesCommittedRuns) {
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (seen < 20 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
-    if (std::filesystem::exists(db))
-      try {
+    if (std::filesystem::exists(db)) try {
         seen = history::open_history_store(db)->list_runs({}).size();
       } catch (const history::HistoryError&) {
       }
