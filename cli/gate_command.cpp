@@ -23,6 +23,7 @@
 #include "history_io.hpp"
 #include "interrupt.hpp"
 #include "options.hpp"
+#include "run_options.hpp"
 
 namespace tpb::cli {
 namespace {
@@ -49,6 +50,11 @@ std::vector<std::string> without(const std::vector<std::string>& args,
   }
   return out;
 }
+
+// The history failed while the gate's baseline was being read.
+struct HistoryUnavailable {
+  std::string why;
+};
 
 std::filesystem::path make_work_dir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "tpbench-gate-XXXXXX").string();
@@ -246,7 +252,16 @@ int run_gate(const Invocation& invocation) {
   if (file_mode) {
     base_record = load_for_compare(values["baseline"].as<std::string>());
   } else {
-    store = open_history(values);
+    // Without its history a gate cannot judge: exit 3, before measuring anything. A history
+    // written by a newer tpbench is bad input instead (exit 2).
+    try {
+      store = history::open_history_store(values["db"].as<std::string>());
+    } catch (const history::HistorySchemaTooNew& e) {
+      throw UsageError(fmt::format("--db: {}", e.what()));
+    } catch (const history::HistoryError& e) {
+      std::cerr << fmt::format("tpbench gate: --db: {} (no baseline: cannot judge)\n", e.what());
+      return kExitUntrusted;
+    }
     branch = current_branch(values["branch"].as<std::string>());
   }
   const std::size_t history_runs = values["history-runs"].as<std::size_t>();
@@ -264,7 +279,13 @@ int run_gate(const Invocation& invocation) {
     } else {
       const auto fingerprint =
           history::run_from_record(first, "the gate's run", branch).info.fingerprint;
-      for (const auto& series : store->query_series({"", {fingerprint, branch, history_runs}})) {
+      std::vector<history::Series> recent;
+      try {
+        recent = store->query_series({"", {fingerprint, branch, history_runs}});
+      } catch (const history::HistoryError& e) {
+        throw HistoryUnavailable{e.what()};
+      }
+      for (const auto& series : recent) {
         auto& values_of = baseline.history[series.benchmark];
         for (const auto& point : series.points) values_of.push_back(compare::median(point.values));
       }
@@ -272,6 +293,8 @@ int run_gate(const Invocation& invocation) {
     return std::vector<Baseline>{baseline};
   };
 
+  const auto out = std::find(run_args.begin(), run_args.end(), std::string("--out"));
+  const bool out_given = out != run_args.end() && out + 1 != run_args.end();
   const auto work_dir = make_work_dir();
   GateResult result;
   try {
@@ -282,19 +305,45 @@ int run_gate(const Invocation& invocation) {
   } catch (const GateUntrusted& e) {
     std::cerr << "tpbench gate: " << e.why << " (--allow-mismatch to compare anyway)\n";
     return kExitUntrusted;
+  } catch (const HistoryUnavailable& e) {
+    // The run was measured: keep its record where --out says, else where it is.
+    std::filesystem::path kept = work_dir / "gate-0.json";
+    if (out_given) {
+      std::filesystem::copy_file(kept, *(out + 1),
+                                 std::filesystem::copy_options::overwrite_existing);
+      kept = *(out + 1);
+    }
+    std::cerr << fmt::format(
+        "tpbench gate: --db: {} (no baseline: cannot judge; the run's record: "
+        "{})\n",
+        e.why, kept.string());
+    return kExitUntrusted;
   }
-  // The gate's own run is kept: in --out when asked, and in the history with --db.
-  const auto out = std::find(run_args.begin(), run_args.end(), std::string("--out"));
-  if (out != run_args.end() && out + 1 != run_args.end())
-    report::write_json_file(result.first_record, *(out + 1));
-  if (store) append_record(*store, result.first_record, "the gate's run", branch);
+  // The gate's own run is kept: in --out when asked, and in the history with --db. When the
+  // history cannot take it, the record is written all the same (to the default path when no
+  // --out was given), so nothing measured is lost.
+  if (out_given) report::write_json_file(result.first_record, *(out + 1));
+  std::string history_failure;
+  if (store) {
+    try {
+      append_record(*store, result.first_record, "the gate's run", branch);
+    } catch (const UsageError& e) {
+      const std::filesystem::path kept =
+          out_given ? std::filesystem::path(*(out + 1)) : default_record_path();
+      if (!out_given) report::write_json_file(result.first_record, kept);
+      history_failure = fmt::format("--db: {} (the run's record: {})", e.what(), kept.string());
+    }
+  }
   if (result.reruns > 0)
     std::cout << fmt::format("gate: {} benchmark(s) re-run, {} round(s)\n",
                              result.rerun_names.size(), result.reruns);
   const auto& comparison = result.comparisons.front();
   report_comparison(comparison, values);
   std::filesystem::remove_all(work_dir);
-  return comparison_exit_code(comparison);
+  const int verdict = comparison_exit_code(comparison);
+  if (history_failure.empty()) return verdict;
+  std::cerr << "tpbench gate: " << history_failure << '\n';
+  return verdict == kExitSuccess ? kExitUsage : verdict;
 }
 
 }  // namespace tpb::cli

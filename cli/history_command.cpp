@@ -13,6 +13,8 @@
 
 #include "command.hpp"
 #include "history_io.hpp"
+#include "history_machines.hpp"
+#include "history_stores.hpp"
 #include "options.hpp"
 
 namespace tpb::cli {
@@ -128,20 +130,28 @@ int run_import(const Invocation& invocation) {
 int run_history(const Invocation& invocation) {
   if (!invocation.args.empty() && invocation.args.front() == "import")
     return run_import(invocation);
+  if (!invocation.args.empty() && invocation.args.front() == "export")
+    return run_history_export(invocation);
+  if (!invocation.args.empty() && invocation.args.front() == "migrate")
+    return run_history_migrate(invocation);
   po::options_description options = option_table();
   add_history_options(options);
   options.add_options()  //
       ("benchmark", po::value<std::string>()->default_value(""),
        "REGEX: only benchmarks whose name matches (ECMAScript, searched)")  //
-      ("fingerprint", po::value<std::string>()->default_value(""),
-       "only runs of this machine fingerprint")       //
+      ("machine", po::value<std::string>()->default_value("all"),
+       "FINGERPRINT: only that machine's runs; all (default): every machine, and the benchmarks "
+       "on which two machines disagree")              //
       ("json", flag(), "print JSON instead of text")  //
       ("md", po::value<std::string>(), "FILE: also write Markdown");
   po::variables_map values;
   if (!parse_options(invocation,
                      {"history",
-                      "[--db FILE] [--benchmark REGEX] [--branch NAME] [--json] [--md FILE]\n"
-                      "       tpbench history import RUN.json... [--db FILE] [--branch NAME]",
+                      "[--db FILE|URI] [--benchmark REGEX] [--branch NAME] "
+                      "[--machine FINGERPRINT|all] [--json] [--md FILE]\n"
+                      "       tpbench history import RUN.json... [--db FILE|URI] [--branch NAME]\n"
+                      "       tpbench history export --db FILE|URI --to FILE|URI\n"
+                      "       tpbench history migrate [--db FILE|URI]",
                       "Shows each benchmark's series in the history and the change points found "
                       "in it (E-divisive means, permutation test), naming the first run after "
                       "each step."},
@@ -150,7 +160,8 @@ int run_history(const Invocation& invocation) {
   auto store = open_history(values);
   history::SeriesQuery query;
   query.benchmark_regex = values["benchmark"].as<std::string>();
-  query.runs.fingerprint = values["fingerprint"].as<std::string>();
+  if (const auto machine = values["machine"].as<std::string>(); machine != "all")
+    query.runs.fingerprint = machine;
   query.runs.branch = values["branch"].as<std::string>();
   std::vector<history::Series> series;
   try {
@@ -176,7 +187,24 @@ int run_history(const Invocation& invocation) {
       throw UsageError(fmt::format("--md {}: {}", path, problem));
     std::ofstream(path, std::ios::binary | std::ios::trunc) << markdown(reports);
   }
-  std::cout << (values["json"].as<bool>() ? to_json(reports).dump(2) + "\n" : text_report(reports));
+  const auto disagreements = machine_disagreements(series, {});
+  if (values["json"].as<bool>()) {
+    auto out = to_json(reports);
+    out["machine_disagreements"] = nlohmann::json::array();
+    for (const auto& d : disagreements)
+      out["machine_disagreements"].push_back({{"benchmark", d.benchmark},
+                                              {"reference", d.reference},
+                                              {"machine", d.other},
+                                              {"change", d.verdict.change.estimate},
+                                              {"p_value", d.verdict.p_adjusted}});
+    std::cout << out.dump(2) << '\n';
+    return kExitSuccess;
+  }
+  std::cout << text_report(reports);
+  if (!disagreements.empty()) {
+    std::cout << "machines disagree:\n";
+    for (const auto& d : disagreements) std::cout << "  " << disagreement_line(d) << '\n';
+  }
   return kExitSuccess;
 }
 

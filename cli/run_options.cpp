@@ -55,13 +55,13 @@ std::vector<int> parse_priorities(const std::string& option, const std::string& 
   return out;
 }
 
-std::filesystem::path default_out() {
+}  // namespace
+
+std::filesystem::path default_record_path() {
   return fmt::format(
       "reports/out/run-{:%Y%m%dT%H%M%SZ}.json",
       fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
-
-}  // namespace
 
 nlohmann::json RunOptions::to_json() const {
   return {{"backends", selection.backends},
@@ -174,7 +174,7 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
   }
 
   const std::string out = values["out"].as<std::string>();
-  run.out = out.empty() ? default_out() : std::filesystem::path(out);
+  run.out = out.empty() ? default_record_path() : std::filesystem::path(out);
   run.dry_run = values["dry-run"].as<bool>();
   // A dry run writes no record, so it leaves no directory behind either.
   if (const std::string problem = run.dry_run ? std::string() : report::check_writable(run.out);

@@ -37,4 +37,7 @@ struct RunOptions {
 // nullopt when --help was shown. Throws UsageError.
 std::optional<RunOptions> parse_run_options(const Invocation& invocation);
 
+// Where a record goes when no --out names a file: reports/out/run-<UTC timestamp>.json.
+std::filesystem::path default_record_path();
+
 }  // namespace tpb::cli

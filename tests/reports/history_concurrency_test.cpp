@@ -1,8 +1,8 @@
 // Many writers on one history (tpb/history.hpp: nothing lost, nothing duplicated): 20 processes
 // append at once to one PostgreSQL database (migrating it together, too), and 4 at once to one
 // SQLite file; each uploads runs of its own and the runs every writer uploads. Afterwards every
-// run is there exactly once, and its series read back whole. The time spent per append is printed
-// (a figure for the notes, never asserted).
+// run is there exactly once, its series read back whole, and `tpbench history` shows them all. The
+// time spent per append is printed (a figure for the notes, never asserted).
 #include <unistd.h>
 
 #include <chrono>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <tpb/history.hpp>
 
@@ -92,6 +93,22 @@ void expect_every_run_once(const std::string& db, int writers) {
     }
   }
   EXPECT_EQ(points, expected.size() * kConcurrencyBenchmarks);
+
+  // `tpbench history` reads them all: every run in every benchmark's series.
+  const auto shown = run_process({TPB_TPBENCH, "history", "--db", db, "--json", "--branch", "main"},
+                                 {}, std::chrono::seconds(120));
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const auto json = nlohmann::json::parse(shown.out);
+  std::set<std::string> read;
+  std::size_t runs_read = 0;
+  for (const auto& series : json.at("series")) {
+    for (const auto& run : series.at("runs")) {
+      read.insert(run.at("run_id").get<std::string>());
+      ++runs_read;
+    }
+  }
+  EXPECT_EQ(read, expected);
+  EXPECT_EQ(runs_read, expected.size() * kConcurrencyBenchmarks);
 }
 
 void report(const char* store, int writers, const Totals& totals) {
