@@ -169,6 +169,48 @@ TEST(PostgresCli, ExportCopiesEachRunOnceBothWays) {
   EXPECT_FALSE(std::filesystem::exists(missing));
 }
 
+// run --db appends to PostgreSQL and history reads it back. When the history cannot take the run
+// (here a role that may read but not insert), the run still writes its record, then exits 2 with
+// one line naming the server.
+TEST(PostgresCli, RunAppendsAndKeepsItsRecordWhenTheHistoryRefuses) {
+  const auto dir = scratch_dir();
+  const auto& server = PgTestServer::get();
+  const auto uri = fresh_database();
+  const auto database = uri.substr(uri.find("@/") + 2, uri.find('?') - uri.find("@/") - 2);
+  const std::vector<std::string> selection = {"run",
+                                              "--suite",
+                                              "creation",
+                                              "--backend",
+                                              "pthread",
+                                              "--filter",
+                                              "start_latency/backend:pthread/placement:same_cpu",
+                                              "--repetitions",
+                                              "2",
+                                              "--quick",
+                                              "--no-progress"};
+
+  auto args = selection;
+  args.insert(args.end(), {"--db", uri, "--out", (dir / "first.json").string()});
+  auto result = tpbench(args);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("history: appended to postgresql://"), std::string::npos) << result.out;
+  const auto shown = tpbench({"history", "--db", uri});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("start_latency/backend:pthread"), std::string::npos) << shown.out;
+
+  const auto reader = database + "_reader";
+  server.admin(database, "CREATE ROLE " + reader + " LOGIN");
+  server.admin(database, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + reader);
+  args = selection;
+  const auto kept = dir / "second.json";
+  args.insert(args.end(), {"--db", server.uri(database, reader), "--out", kept.string()});
+  result = tpbench(args);
+  EXPECT_EQ(result.exit_code, kExitUsage) << result.err;
+  expect_one_line_naming_server(result);
+  EXPECT_NE(result.err.find("permission denied"), std::string::npos) << result.err;
+  EXPECT_TRUE(std::filesystem::exists(kept)) << "the measured run's record was lost";
+}
+
 // history --machine all shows every machine's series and names the benchmark where two machines
 // disagree (one 20% slower), not the one where they agree.
 TEST(PostgresCli, MachinesThatDisagreeAreNamed) {
