@@ -211,6 +211,21 @@ TEST(PostgresCli, RunAppendsAndKeepsItsRecordWhenTheHistoryRefuses) {
   EXPECT_TRUE(std::filesystem::exists(kept)) << "the measured run's record was lost";
 }
 
+// gate --db postgresql:// reads its baseline from the fleet's runs of this machine and branch and
+// appends its own run there: with no earlier run it cannot judge (exit 3, saying why), and its run
+// is in the fleet's history afterwards, under the branch given.
+TEST(PostgresCli, GateReadsAndFeedsTheFleetHistory) {
+  const auto uri = fresh_database();
+  const auto result =
+      tpbench({"gate", "--db", uri, "--branch", "fleet-branch", "--suite", "creation", "--backend",
+               "pthread", "--filter", "start_latency/backend:pthread/placement:same_cpu",
+               "--repetitions", "2", "--quick", "--no-progress"});
+  EXPECT_EQ(result.exit_code, kExitUntrusted) << result.out << result.err;
+  const auto runs = history::open_history_store(uri)->list_runs({"", "fleet-branch", 0});
+  ASSERT_EQ(runs.size(), 1u) << result.out << result.err;
+  EXPECT_FALSE(runs[0].fingerprint.empty());
+}
+
 // history --machine all shows every machine's series and names the benchmark where two machines
 // disagree (one 20% slower), not the one where they agree.
 TEST(PostgresCli, MachinesThatDisagreeAreNamed) {
