@@ -4,8 +4,8 @@
 // it and writes "yours" back (pingpong.hpp, Mechanism::line). A sample is 100 round trips, timed
 // together so the clock read (about 24 ns here) stays out of a ~100 ns exchange, and reported as
 // one-way latency (round trip / 2). The pairs are Topology::c2c_pairs(): every pair of the CPUs the
-// process may use, a sample above 64. The medians also go into
-// run_context() as {"cpus": [...], "matrix_ns": [[...]]}, diagonal 0, unmeasured pairs null. No
+// process may use, a sample above 64. The medians also go into the run's facts as the c2c matrix
+// (cpus and matrix_ns: diagonal 0, unmeasured pairs empty). No
 // backend is involved — it is the machine's reference (backend:reference) — and no spin is RT.
 #include <fmt/format.h>
 
@@ -29,7 +29,7 @@ class Matrix {
   void reset(const std::vector<int>& cpus) {
     std::lock_guard lock(mutex_);
     cpus_ = cpus;
-    cells_.assign(cpus.size(), std::vector<nlohmann::json>(cpus.size(), nullptr));
+    cells_.assign(cpus.size(), std::vector<std::optional<double>>(cpus.size()));
     for (std::size_t i = 0; i < cpus.size(); ++i) cells_[i][i] = 0.0;
     publish();
   }
@@ -48,10 +48,12 @@ class Matrix {
       if (cpus_[i] == cpu) return static_cast<long>(i);
     return -1;
   }
-  void publish() { context_set("c2c", {{"cpus", cpus_}, {"matrix_ns", cells_}}); }
+  void publish() {
+    update_facts([this](RunFacts& facts) { facts.c2c = report::C2cMatrix{cpus_, cells_}; });
+  }
   std::mutex mutex_;
   std::vector<int> cpus_;
-  std::vector<std::vector<nlohmann::json>> cells_;
+  std::vector<std::vector<std::optional<double>>> cells_;
 };
 
 void run_pair(benchmark::State& state, const CpuPair& pair) {

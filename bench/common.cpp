@@ -242,10 +242,9 @@ std::string describe_leftovers(const std::vector<long>& tids) {
 void clear_rt_leftovers(const std::string& before_case) {
   const std::vector<long> left = demote_leftover_rt_threads();
   if (left.empty()) return;
-  nlohmann::json snapshot = context_snapshot();
-  nlohmann::json list = snapshot.value("rt_leftovers", nlohmann::json::array());
-  list.push_back({{"found_before", before_case}, {"tids", left}});
-  context_set("rt_leftovers", list);
+  update_facts([&](RunFacts& facts) {
+    facts.bench.rt_leftovers.push_back({before_case, {left.begin(), left.end()}});
+  });
 }
 
 // ---- backends -----------------------------------------------------------------------------------
@@ -316,7 +315,7 @@ struct Shared {
   std::map<std::string, double> references;
   std::map<std::string, std::int64_t> slowdowns;
   double slowdown_pct = 0;
-  nlohmann::json context = nlohmann::json::object();
+  RunFacts facts;
 };
 Shared& shared() {
   static Shared s;
@@ -340,13 +339,13 @@ double reference_median(const std::string& key,
 void store_reference_median(const std::string& key, double median_ns) {
   std::lock_guard lock(shared().mutex);
   shared().references[key] = median_ns;
-  shared().context["references_p50_ns"][key] = median_ns;
+  shared().facts.bench.references_p50_ns[key] = median_ns;
 }
 
 void set_slowdown_pct(double pct) {
   std::lock_guard lock(shared().mutex);
   shared().slowdown_pct = pct;
-  shared().context["slowdown"]["pct"] = pct;
+  shared().facts.bench.slowdown.pct = pct;
 }
 
 std::int64_t slowdown_ns(const std::string& key,
@@ -362,18 +361,22 @@ std::int64_t slowdown_ns(const std::string& key,
   const auto ns = static_cast<std::int64_t>(reference_median(key, calibrate) * pct / 100.0);
   std::lock_guard lock(shared().mutex);
   shared().slowdowns[key] = ns;
-  shared().context["slowdown"]["calibrated_ns"][key] = ns;
+  shared().facts.bench.slowdown.calibrated_ns[key] = ns;
   return ns;
 }
 
-void context_set(const std::string& key, nlohmann::json value) {
+void update_facts(const std::function<void(RunFacts&)>& change) {
   std::lock_guard lock(shared().mutex);
-  shared().context[key] = std::move(value);
-}
-
-nlohmann::json context_snapshot() {
-  std::lock_guard lock(shared().mutex);
-  return shared().context;
+  change(shared().facts);
 }
 
 }  // namespace tpb::bench::detail
+
+namespace tpb::bench {
+
+RunFacts run_facts() {
+  std::lock_guard lock(detail::shared().mutex);
+  return detail::shared().facts;
+}
+
+}  // namespace tpb::bench

@@ -2,8 +2,8 @@
 // distributions, per-thread context-switch counters, CPU pinning, the RT watchdog, the backend
 // configurations a selection expands to, reference medians, and the run's context.
 //
-// Thread-safety: RunContext, ReferenceMedians and RtWatchdog are thread-safe; the rest are owned
-// by one thread unless a member says otherwise.
+// Thread-safety: update_facts, the reference medians and RtWatchdog are thread-safe; the rest are
+// owned by one thread unless a member says otherwise.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
@@ -125,7 +124,7 @@ std::vector<long> demote_leftover_rt_threads();
 // "2 SCHED_FIFO thread(s) left behind after the case (demoted): 123 'name', ...".
 std::string describe_leftovers(const std::vector<long>& tids);
 // Before an RT case: demotes RT threads an earlier case left (a backend's idle workers, say) so the
-// case's own check blames only itself, and records them in run_context() "rt_leftovers".
+// case's own check blames only itself, and records them in the run's facts (rt_leftovers).
 void clear_rt_leftovers(const std::string& before_case);
 
 // ---- backends -----------------------------------------------------------------------------------
@@ -175,15 +174,14 @@ double reference_median(const std::string& key,
                         const std::function<std::vector<double>()>& calibrate);
 void store_reference_median(const std::string& key, double median_ns);
 // The busy delay to add to each create or wake of a backend: inject_slowdown_pct of the reference
-// median (0 when no slowdown was asked). Recorded in run_context().
+// median (0 when no slowdown was asked). Recorded in the run's facts.
 std::int64_t slowdown_ns(const std::string& key,
                          const std::function<std::vector<double>()>& calibrate);
 void set_slowdown_pct(double pct);
 
-// ---- the run's context --------------------------------------------------------------------------
-// Merges `value` under `key` in the JSON returned by run_context(). Thread-safe.
-void context_set(const std::string& key, nlohmann::json value);
-nlohmann::json context_snapshot();
+// ---- the run's facts ----------------------------------------------------------------------------
+// Changes the facts run_facts() returns, under their lock. `change` must not block. Thread-safe.
+void update_facts(const std::function<void(RunFacts&)>& change);
 
 // ---- experiments (one file each) ----------------------------------------------------------------
 void register_creation(const Plan& plan, Registration& reg);

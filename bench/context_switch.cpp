@@ -151,12 +151,12 @@ double perf_pipe_round_trip_ns(int cpu) {
       runs.push_back(usecs * 1000);
     }
     const double median = runs.size() == 5 ? summarize(runs).p50 : 0;
-    context_set("perf_bench_sched_pipe",
-                {{"command", command},
-                 {"runs_round_trip_ns", runs},
-                 {"round_trip_ns", median},
-                 {"note", median > 0 ? "median of 5 runs; each a mean round trip per op"
-                                     : "perf unavailable or refused: no anchor"}});
+    update_facts([&](RunFacts& facts) {
+      facts.bench.perf_pipe =
+          report::PerfPipeAnchor{command, runs, median,
+                                 median > 0 ? "median of 5 runs; each a mean round trip per op"
+                                            : "perf unavailable or refused: no anchor"};
+    });
     return median;
   }();
   return value;
@@ -293,14 +293,6 @@ std::vector<double> futex_wake_samples(int cpu_a, int cpu_b, int count) {
 
 void register_ctxswitch(const Plan& plan, Registration& reg) {
   const std::vector<Pair> pairs = placement_pairs(plan, reg);
-  nlohmann::json placements = nlohmann::json::array();
-  for (const PlacementPair& p : Topology::host().placements())
-    placements.push_back({{"placement", tpb::to_string(p.placement)},
-                          {"available", p.available},
-                          {"cpus", {p.cpu_a, p.cpu_b}},
-                          {"skipped_reason", p.skipped_reason}});
-  context_set("ctxswitch_placements", placements);
-
   // Preset (no explicit placement list), sized for a one-minute default run: every mechanism on
   // one CPU, where the contract's own cost is largest and perf is the anchor; across CPUs the
   // contract's KEVENT and the raw futex it rests on, with the raw futex and pipe references.

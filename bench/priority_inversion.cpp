@@ -25,7 +25,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include <systhread/wdm.h>
 
@@ -366,18 +365,15 @@ void run_inversion(benchmark::State& state, const BackendConfig& config, Protoco
 
 void register_inversion(const Plan& plan, Registration& reg) {
   const Params params = params_for(plan.quick);
-  std::ifstream rt_runtime("/proc/sys/kernel/sched_rt_runtime_us");
-  std::ifstream rt_period("/proc/sys/kernel/sched_rt_period_us");
-  long runtime_us = -1, period_us = -1;
-  rt_runtime >> runtime_us;
-  rt_period >> period_us;
-  context_set("inversion",
-              {{"critical_section_ns", params.critical_ns},
-               {"medium_spin_ns", params.spin_ns},
-               {"runs", params.runs},
-               {"kpriority", {{"controller", 28}, {"high", 24}, {"medium", 20}, {"low", 16}}},
-               {"sched_rt_runtime_us", runtime_us},
-               {"sched_rt_period_us", period_us}});
+  update_facts([&params](RunFacts& facts) {
+    facts.bench.inversion = report::InversionParameters{params.critical_ns,
+                                                        params.spin_ns,
+                                                        params.runs,
+                                                        {{"controller", kRolePriority[kController]},
+                                                         {"high", kRolePriority[kHigh]},
+                                                         {"medium", kRolePriority[kMedium]},
+                                                         {"low", kRolePriority[kLow]}}};
+  });
   if (!plan.wants_placement("same_cpu")) {
     reg.skipped.push_back({"inversion", "runs on one CPU only (placement same_cpu not selected)"});
     return;

@@ -68,27 +68,6 @@ std::vector<detail::BackendConfig> backend_configs(const Selection& selection) {
   return out;
 }
 
-nlohmann::json static_context(const std::vector<detail::BackendConfig>& configs) {
-  const auto& rights = host_scheduling_rights();
-  nlohmann::json map = nlohmann::json::object();
-  for (KPRIORITY p = 1; p <= 31; ++p) map[std::to_string(p)] = to_string(host_priority_for(p));
-  nlohmann::json backends = nlohmann::json::array();
-  for (const auto& c : configs)
-    backends.push_back({{"name", c.backend},
-                        {"segments", c.segments},
-                        {"priority", to_string(c.capabilities.priority)},
-                        {"affinity", c.capabilities.affinity},
-                        {"reuses_host_threads", c.capabilities.reuses_host_threads}});
-  return {{"rt_permitted", rights.rt_permitted},
-          {"max_rt_priority", rights.max_rt_priority},
-          {"min_nice", rights.min_nice},
-          {"rights_detail", rights.detail},
-          {"priority_map", map},
-          {"topology", Topology::host().summary()},
-          {"backends", backends},
-          {"perf_events", detail::SwitchCounters().perf()}};
-}
-
 }  // namespace
 
 const std::vector<SuiteInfo>& suites() {
@@ -127,17 +106,9 @@ Registration register_benchmarks(const Selection& selection) {
     if (!selection.suites.empty() && !contains(selection.suites, row.info.name)) continue;
     row.add(plan, reg);
   }
-  nlohmann::json skipped = nlohmann::json::array();
-  for (const Skipped& s : reg.skipped) skipped.push_back({{"what", s.what}, {"reason", s.reason}});
-  nlohmann::json ctx = static_context(plan.backends);
-  ctx["skipped"] = skipped;
-  ctx["quick"] = selection.quick;
-  for (auto& [key, value] : ctx.items()) detail::context_set(key, value);
+  const bool perf = detail::SwitchCounters().perf();
+  detail::update_facts([perf](RunFacts& facts) { facts.bench.perf_events = perf; });
   return reg;
-}
-
-nlohmann::json run_context() {
-  return detail::context_snapshot();
 }
 
 std::atomic<bool>& stop_requested() {

@@ -4,24 +4,47 @@
 
 namespace tpb::cli {
 
-nlohmann::json to_json(const Capabilities& c) {
-  return {{"priority", to_string(c.priority)},    {"affinity", c.affinity},
-          {"unpinned_window", c.unpinned_window}, {"per_cpu_limit", c.per_cpu_limit},
-          {"termination", c.termination},         {"reuses_host_threads", c.reuses_host_threads}};
+std::vector<report::BackendInfo> backend_infos() {
+  std::vector<report::BackendInfo> out;
+  for (const auto& entry : backend_registry()) {
+    const Capabilities& c = entry.capabilities;
+    report::BackendInfo info{std::string(entry.name),
+                             std::string(entry.summary),
+                             {to_string(c.priority), c.affinity, c.unpinned_window, c.per_cpu_limit,
+                              c.termination, c.reuses_host_threads},
+                             {}};
+    for (const auto& v : entry.variants)
+      info.variants.push_back({std::string(v.key), std::string(v.value)});
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+report::TopologyInfo topology_info(const Topology& topology) {
+  report::TopologyInfo out;
+  out.summary = topology.summary();
+  out.packages = topology.packages();
+  out.numa_nodes = topology.numa_nodes();
+  out.l3_groups = topology.l3_groups();
+  out.cores = topology.cores();
+  out.logical_cpus = topology.logical_cpus();
+  out.smt = topology.smt();
+  for (const auto& c : topology.cpus())
+    out.cpus.push_back({c.os_index, c.core, c.l3, c.numa, c.package});
+  out.excluded_cpus = topology.excluded_cpus();
+  for (const auto& p : topology.plan()) {
+    report::PlacementInfo row{p.name, p.available, std::nullopt, std::nullopt};
+    if (p.available)
+      row.cpus = p.cpus;
+    else
+      row.skipped_reason = p.skipped_reason;
+    out.placements.push_back(std::move(row));
+  }
+  return out;
 }
 
 nlohmann::json backends_json() {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& entry : backend_registry()) {
-    nlohmann::json variants = nlohmann::json::array();
-    for (const auto& v : entry.variants)
-      variants.push_back({{"key", std::string(v.key)}, {"value", std::string(v.value)}});
-    out.push_back({{"name", std::string(entry.name)},
-                   {"summary", std::string(entry.summary)},
-                   {"capabilities", to_json(entry.capabilities)},
-                   {"variants", variants}});
-  }
-  return out;
+  return backend_infos();
 }
 
 nlohmann::json suites_json() {
@@ -32,39 +55,14 @@ nlohmann::json suites_json() {
 }
 
 nlohmann::json topology_json(const Topology& topology) {
-  nlohmann::json cpus = nlohmann::json::array();
-  for (const auto& c : topology.cpus())
-    cpus.push_back({{"os_index", c.os_index},
-                    {"core", c.core},
-                    {"l3", c.l3},
-                    {"numa", c.numa},
-                    {"package", c.package}});
-  nlohmann::json placements = nlohmann::json::array();
-  for (const auto& p : topology.plan()) {
-    nlohmann::json row = {{"placement", p.name}, {"available", p.available}};
-    if (p.available)
-      row["cpus"] = p.cpus;
-    else
-      row["skipped_reason"] = p.skipped_reason;
-    placements.push_back(row);
-  }
+  nlohmann::json out = topology_info(topology);
   nlohmann::json pairs = nlohmann::json::array();
   for (const auto& pair : topology.c2c_pairs())
     pairs.push_back({{"cpus", {pair.cpu_a, pair.cpu_b}}, {"placement", to_string(pair.placement)}});
-  const nlohmann::json c2c = {{"sampled", topology.c2c_sampled()},
-                              {"all_pairs_limit", Topology::kC2cAllPairsLimit},
-                              {"pairs", pairs}};
-  return {{"summary", topology.summary()},
-          {"packages", topology.packages()},
-          {"numa_nodes", topology.numa_nodes()},
-          {"l3_groups", topology.l3_groups()},
-          {"cores", topology.cores()},
-          {"logical_cpus", topology.logical_cpus()},
-          {"smt", topology.smt()},
-          {"cpus", cpus},
-          {"excluded_cpus", topology.excluded_cpus()},
-          {"placements", placements},
-          {"c2c", c2c}};
+  out["c2c"] = {{"sampled", topology.c2c_sampled()},
+                {"all_pairs_limit", Topology::kC2cAllPairsLimit},
+                {"pairs", pairs}};
+  return out;
 }
 
 }  // namespace tpb::cli

@@ -106,34 +106,38 @@ Virtualisation detect_virtualisation() {
   return v;
 }
 
-nlohmann::json to_json(const Virtualisation& v) {
+report::VirtualisationInfo to_record(const Virtualisation& v) {
   const auto or_null = [](const std::string& s) {
-    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+    return s.empty() ? std::nullopt : std::optional<std::string>(s);
   };
-  return {{"virtualised", v.virtualised()},
-          {"vm", or_null(v.vm)},
-          {"container", or_null(v.container)},
-          {"hypervisor_flag", v.hypervisor_flag},
-          {"hypervisor_vendor", or_null(v.hypervisor)},
-          {"method", v.method}};
+  return {v.virtualised(),   or_null(v.vm),         or_null(v.container),
+          v.hypervisor_flag, or_null(v.hypervisor), v.method};
 }
 
-nlohmann::json kernel_json() {
+std::optional<report::KernelInfo> kernel_info() {
   struct utsname u {};
-  if (::uname(&u) != 0) return nullptr;
-  return {{"sysname", u.sysname},
-          {"release", u.release},
-          {"version", u.version},
-          {"machine", u.machine}};
+  if (::uname(&u) != 0) return std::nullopt;
+  return report::KernelInfo{u.sysname, u.release, u.version, u.machine};
 }
 
-nlohmann::json scheduler_json() {
-  const auto value = [](const char* path) {
-    const auto v = read_long(path);
-    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+report::SchedulerSettings scheduler_settings() {
+  const auto value = [](const char* path) -> std::optional<std::int64_t> {
+    if (const auto v = read_long(path)) return *v;
+    return std::nullopt;
   };
-  return {{"sched_rt_runtime_us", value("/proc/sys/kernel/sched_rt_runtime_us")},
-          {"sched_rt_period_us", value("/proc/sys/kernel/sched_rt_period_us")}};
+  return {value("/proc/sys/kernel/sched_rt_runtime_us"),
+          value("/proc/sys/kernel/sched_rt_period_us")};
+}
+
+std::optional<std::string> cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) != 0) continue;
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) return trim(line.substr(colon + 1));
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> git_revision() {

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include <tpb/record.hpp>
 
 namespace tpb::cli {
 
@@ -26,10 +26,11 @@ struct Virtualisation {
   bool virtualised() const { return !vm.empty() || hypervisor_flag; }
 };
 Virtualisation detect_virtualisation();
-nlohmann::json to_json(const Virtualisation& v);
+report::VirtualisationInfo to_record(const Virtualisation& v);
 
-nlohmann::json kernel_json();     // uname: sysname, release, version, machine
-nlohmann::json scheduler_json();  // sched_rt_runtime_us, sched_rt_period_us (null if unreadable)
+std::optional<report::KernelInfo> kernel_info();  // uname; nullopt if it fails
+report::SchedulerSettings scheduler_settings();   // /proc/sys/kernel/sched_rt_*
+std::optional<std::string> cpu_model();           // /proc/cpuinfo "model name" of the first CPU
 
 // `git rev-parse HEAD` in the source tree tpbench was built from, else the revision recorded at
 // configure time, else nullopt.

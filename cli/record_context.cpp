@@ -1,7 +1,5 @@
 #include "record_context.hpp"
 
-#include <fmt/format.h>
-
 #include <tpb/runtime.hpp>
 #include <tpb/topology.hpp>
 
@@ -11,61 +9,61 @@
 namespace tpb::cli {
 namespace {
 
-nlohmann::json priority_map_json() {
-  nlohmann::json out = nlohmann::json::array();
+std::vector<report::PriorityMapping> priority_map() {
+  std::vector<report::PriorityMapping> out;
   for (KPRIORITY k = 0; k <= 31; ++k) {
     const HostPriority host = host_priority_for(k);
-    out.push_back({{"kpriority", k},
-                   {"policy", host.policy == HostPriority::Policy::fifo ? "fifo" : "other"},
-                   {"nice", host.nice},
-                   {"rt_priority", host.rt_priority},
-                   {"host", to_string(host)}});
+    out.push_back({k, host.policy == HostPriority::Policy::fifo ? "fifo" : "other", host.nice,
+                   host.rt_priority, to_string(host)});
   }
   return out;
 }
 
-nlohmann::json rights_json() {
+report::RtPermission rt_permission() {
   const HostSchedulingRights& rights = host_scheduling_rights();
-  return {{"permitted", rights.rt_permitted},
-          {"max_rt_priority", rights.max_rt_priority},
-          {"min_nice", rights.min_nice},
-          {"detail", rights.detail}};
+  return {rights.rt_permitted, rights.max_rt_priority, rights.min_nice, rights.detail};
 }
 
-nlohmann::json skipped_json(const bench::Registration& registration, const Topology& topology) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& p : topology.placements())
-    if (!p.available)
-      out.push_back({{"what", fmt::format("placement:{}", to_string(p.placement))},
-                     {"reason", p.skipped_reason},
-                     {"source", "topology"}});
-  for (const auto& s : registration.skipped)
-    out.push_back({{"what", s.what}, {"reason", s.reason}, {"source", "bench"}});
+std::vector<report::DoctorFinding> doctor_findings(const std::vector<Finding>& findings) {
+  std::vector<report::DoctorFinding> out;
+  for (const auto& f : findings)
+    out.push_back({f.check, to_string(f.severity), f.observed,
+                   f.fix.empty() ? std::nullopt : std::optional<std::string>(f.fix)});
   return out;
 }
 
 }  // namespace
 
+report::RecordedOptions to_record(const RunOptions& options) {
+  const bench::Selection& s = options.selection;
+  return {s.backends,       s.suites,
+          s.placements,     s.priorities,
+          s.quick,          s.inject_slowdown_pct,
+          options.filter,   options.repetitions,
+          options.min_time, options.out.string()};
+}
+
 report::RunContext build_record_context(const Invocation& invocation, const RunOptions& options,
                                         const bench::Registration& registration,
+                                        const bench::RunFacts& facts,
                                         const std::vector<Finding>& findings) {
-  const Topology& topology = Topology::host();
   report::RunContext c;
   c.command_line = invocation.argv;
   c.git_revision = git_revision();
   c.version = TPB_VERSION;
-  c.options = options.to_json();
-  c.backends = backends_json();
-  c.topology = topology_json(topology);
-  c.kernel = kernel_json();
-  c.virtualisation = to_json(detect_virtualisation());
-  c.scheduler = scheduler_json();
-  c.priority_map = priority_map_json();
-  c.rt = rights_json();
-  c.skipped = skipped_json(registration, topology);
-  c.doctor = to_json(findings);
-  c.bench = bench::run_context();
-  if (c.bench.is_object() && c.bench.contains("c2c")) c.c2c = c.bench["c2c"];
+  c.options = to_record(options);
+  c.cpu_model = cpu_model();
+  c.backends = backend_infos();
+  c.topology = topology_info(Topology::host());
+  c.kernel = kernel_info();
+  c.virtualisation = to_record(detect_virtualisation());
+  c.scheduler = scheduler_settings();
+  c.priority_map = priority_map();
+  c.rt = rt_permission();
+  c.skipped = registration.skipped;
+  c.c2c = facts.c2c;
+  c.doctor = doctor_findings(findings);
+  c.bench = facts.bench;
   return c;
 }
 

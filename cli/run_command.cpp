@@ -98,10 +98,11 @@ std::vector<std::string> variant_keys() {
 
 // Runs every selected benchmark once per pass, `options.repetitions` passes (fewer when
 // interrupted), and returns Google Benchmark's JSON of each pass.
-std::vector<nlohmann::json> run_passes(const RunOptions& options, ProgressReporter& progress) {
+std::vector<report::BenchmarkOutput> run_passes(const RunOptions& options,
+                                                ProgressReporter& progress) {
   std::ostringstream benchmark_errors;  // Google Benchmark's own complaints, replaced by ours
   progress.SetErrorStream(&benchmark_errors);
-  std::vector<nlohmann::json> passes;
+  std::vector<report::BenchmarkOutput> passes;
   for (int pass = 0; pass < options.repetitions && !interrupted(); ++pass) {
     std::ostringstream json_text;
     benchmark::JSONReporter json_reporter;
@@ -110,7 +111,7 @@ std::vector<nlohmann::json> run_passes(const RunOptions& options, ProgressReport
     progress.set_sink(&json_reporter);
     const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&progress);
     progress.set_sink(nullptr);
-    if (ran > 0) passes.push_back(report::parse_benchmark_json(json_text.str()));
+    if (ran > 0) passes.push_back(report::parse_benchmark_output(json_text.str()));
   }
   progress.clear();
   progress.SetErrorStream(&std::cerr);
@@ -160,17 +161,18 @@ int run_run(const Invocation& invocation) {
 
   ProgressReporter progress(expected * static_cast<std::size_t>(options.repetitions),
                             options.progress);
-  const std::vector<nlohmann::json> passes = run_passes(options, progress);
+  const std::vector<report::BenchmarkOutput> passes = run_passes(options, progress);
   benchmark::Shutdown();
 
-  report::RunContext context = build_record_context(invocation, options, registration, findings);
+  report::RunContext context =
+      build_record_context(invocation, options, registration, bench::run_facts(), findings);
   context.partial = interrupted() || bench::stop_requested().load();
   context.wall_seconds = {
-      {"total", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
-      {"by_case", progress.wall_seconds_by_case()}};
-  const nlohmann::json record =
-      report::make_record(report::merge_repetitions(passes, options.repetitions), context);
-  report::write_json_file(record, options.out);
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+      progress.wall_seconds_by_case()};
+  const report::RunRecord record = report::make_record(
+      report::merge_repetitions(passes, options.repetitions), std::move(context));
+  report::write_record(record, options.out);
 
   std::cout << '\n' << report::summary_table(record, {variant_keys()});
   std::string warned;
@@ -178,18 +180,19 @@ int run_run(const Invocation& invocation) {
     if (f.severity == Finding::Severity::warning) warned += (warned.empty() ? "" : ", ") + f.check;
   if (!warned.empty())
     std::cout << fmt::format("\ndoctor warnings: {} (see tpbench doctor)\n", warned);
-  std::cout << fmt::format("\n{}record: {}\n", context.partial ? "interrupted; partial " : "",
+  const bool partial = record.tpbench.partial;
+  std::cout << fmt::format("\n{}record: {}\n", partial ? "interrupted; partial " : "",
                            options.out.string());
-  if (store && context.partial) {
+  if (store && partial) {
     std::cout << "history: a partial run is not appended\n";
   } else if (store) {
     // The record is already on disk: a failure here loses nothing measured.
-    const bool added =
-        append_record(*store, record, options.out.string(), current_branch(options.branch));
+    const bool added = append_record(*store, nlohmann::json(record), options.out.string(),
+                                     current_branch(options.branch));
     std::cout << fmt::format("history: {} {}\n", added ? "appended to" : "already in",
                              store->location());
   }
-  return context.partial ? kExitInterrupted : kExitSuccess;
+  return partial ? kExitInterrupted : kExitSuccess;
 }
 
 }  // namespace tpb::cli

@@ -63,19 +63,6 @@ std::filesystem::path default_record_path() {
       fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
 
-nlohmann::json RunOptions::to_json() const {
-  return {{"backends", selection.backends},
-          {"suites", selection.suites},
-          {"placements", selection.placements},
-          {"priorities", selection.priorities},
-          {"quick", selection.quick},
-          {"inject_slowdown_pct", selection.inject_slowdown_pct},
-          {"filter", filter},
-          {"repetitions", repetitions},
-          {"min_time_s", min_time},
-          {"out", out.string()}};
-}
-
 std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
   // Which placements this machine offers is the topology's business: an absent one is skipped
   // with a reason, not refused.

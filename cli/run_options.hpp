@@ -30,8 +30,6 @@ struct RunOptions {
   std::string db;        // history store to append the run to; empty: none
   std::string branch;    // the branch the run is recorded under in the history
   bool dry_run = false;  // list what would be registered, measure nothing
-
-  nlohmann::json to_json() const;  // as recorded in the run record
 };
 
 // nullopt when --help was shown. Throws UsageError.

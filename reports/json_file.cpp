@@ -29,15 +29,14 @@ void create_parent(const std::filesystem::path& path) {
   if (!parent.empty()) std::filesystem::create_directories(parent);
 }
 
-}  // namespace
-
-void write_json_file(const nlohmann::json& record, const std::filesystem::path& path) {
+// Writes `text` to `path` through a scratch file and rename(2).
+void write_text_file(const std::string& text, const std::filesystem::path& path) {
   create_parent(path);
   const auto scratch = scratch_path(path);
   {
     std::ofstream out(scratch, std::ios::binary | std::ios::trunc);
     if (!out) throw std::runtime_error(path.string() + ": cannot write: " + errno_text());
-    out << record.dump(2) << '\n';
+    out << text;
     out.flush();
     if (!out) {
       std::filesystem::remove(scratch);
@@ -45,6 +44,20 @@ void write_json_file(const nlohmann::json& record, const std::filesystem::path& 
     }
   }
   std::filesystem::rename(scratch, path);
+}
+
+}  // namespace
+
+void write_json_file(const nlohmann::json& record, const std::filesystem::path& path) {
+  write_text_file(record.dump(2) + "\n", path);
+}
+
+std::string dump_record(const RunRecord& record) {
+  return nlohmann::json(record).dump(2) + "\n";
+}
+
+void write_record(const RunRecord& record, const std::filesystem::path& path) {
+  write_text_file(dump_record(record), path);
 }
 
 std::string check_writable(const std::filesystem::path& path) {

@@ -17,33 +17,6 @@
 namespace tpb::report {
 namespace {
 
-// Fields of a run entry that are not user counters.
-const std::set<std::string> kRunFields = {"name",
-                                          "family_index",
-                                          "per_family_instance_index",
-                                          "run_name",
-                                          "run_type",
-                                          "repetitions",
-                                          "repetition_index",
-                                          "threads",
-                                          "aggregate_name",
-                                          "aggregate_unit",
-                                          "error_occurred",
-                                          "error_message",
-                                          "iterations",
-                                          "real_time",
-                                          "cpu_time",
-                                          "time_unit",
-                                          "label",
-                                          "big_o",
-                                          "cpu_coefficient",
-                                          "real_coefficient",
-                                          "rms",
-                                          "allocs_per_iter",
-                                          "max_bytes_used",
-                                          "total_allocated_bytes",
-                                          "net_heap_growth"};
-
 double mean(const std::vector<double>& v) {
   double sum = 0;
   for (double x : v) sum += x;
@@ -82,43 +55,49 @@ const Statistic kStatistics[] = {{"mean", &mean, "time"},
                                  {"stddev", &stddev, "time"},
                                  {"cv", &cv, "percentage"}};
 
-std::vector<double> column(const std::vector<const nlohmann::json*>& runs, const std::string& key) {
+template <class Field>
+std::vector<double> column(const std::vector<const BenchmarkEntry*>& runs, Field field) {
   std::vector<double> out;
   for (const auto* run : runs)
-    if (const auto it = run->find(key); it != run->end() && it->is_number())
-      out.push_back(it->get<double>());
+    if (const std::optional<double> v = field(*run); v && std::isfinite(*v)) out.push_back(*v);
   return out;
 }
 
-nlohmann::json aggregates(const std::vector<const nlohmann::json*>& runs, int repetitions) {
-  std::vector<const nlohmann::json*> ok;
+std::vector<BenchmarkEntry> aggregates(const std::vector<const BenchmarkEntry*>& runs,
+                                       int repetitions) {
+  std::vector<const BenchmarkEntry*> ok;
   for (const auto* run : runs)
-    if (!run->value("error_occurred", false)) ok.push_back(run);
-  nlohmann::json out = nlohmann::json::array();
+    if (!run->error_occurred) ok.push_back(run);
+  std::vector<BenchmarkEntry> out;
   if (ok.size() < 2) return out;
-  const nlohmann::json& first = *ok.front();
+  const BenchmarkEntry& first = *ok.front();
   std::set<std::string> counters;
   for (const auto* run : ok)
-    for (const auto& [key, value] : run->items())
-      if (!kRunFields.count(key) && value.is_number()) counters.insert(key);
+    for (const auto& [key, value] : run->counters) counters.insert(key);
   for (const Statistic& stat : kStatistics) {
-    nlohmann::json a;
-    a["name"] = first.value("run_name", std::string()) + "_" + stat.name;
-    a["family_index"] = first.value("family_index", 0);
-    a["per_family_instance_index"] = first.value("per_family_instance_index", 0);
-    a["run_name"] = first.value("run_name", std::string());
-    a["run_type"] = "aggregate";
-    a["repetitions"] = repetitions;
-    a["threads"] = first.value("threads", 1);
-    a["aggregate_name"] = stat.name;
-    a["aggregate_unit"] = stat.unit;
-    a["iterations"] = ok.size();
-    a["real_time"] = stat.compute(column(ok, "real_time"));
-    a["cpu_time"] = stat.compute(column(ok, "cpu_time"));
-    a["time_unit"] = first.value("time_unit", std::string("ns"));
-    for (const auto& key : counters) {
-      const auto values = column(ok, key);
-      if (!values.empty()) a[key] = stat.compute(values);
+    BenchmarkEntry a;
+    a.name = first.run_name + "_" + stat.name;
+    a.family_index = first.family_index;
+    a.per_family_instance_index = first.per_family_instance_index;
+    a.run_name = first.run_name;
+    a.run_type = "aggregate";
+    a.repetitions = repetitions;
+    a.threads = first.threads;
+    a.aggregate_name = stat.name;
+    a.aggregate_unit = stat.unit;
+    a.iterations = static_cast<std::int64_t>(ok.size());
+    a.real_time = stat.compute(
+        column(ok, [](const BenchmarkEntry& e) { return std::optional<double>(e.real_time); }));
+    a.cpu_time = stat.compute(
+        column(ok, [](const BenchmarkEntry& e) { return std::optional<double>(e.cpu_time); }));
+    a.time_unit = first.time_unit;
+    for (const std::string& key : counters) {
+      const auto values = column(ok, [&key](const BenchmarkEntry& e) -> std::optional<double> {
+        const auto it = e.counters.find(key);
+        if (it == e.counters.end()) return std::nullopt;
+        return it->second;
+      });
+      if (!values.empty()) a.counters[key] = stat.compute(values);
     }
     out.push_back(std::move(a));
   }
@@ -127,34 +106,33 @@ nlohmann::json aggregates(const std::vector<const nlohmann::json*>& runs, int re
 
 }  // namespace
 
-nlohmann::json merge_repetitions(const std::vector<nlohmann::json>& passes, int repetitions) {
-  nlohmann::json merged;
-  merged["context"] = passes.empty() ? nlohmann::json::object()
-                                     : passes.front().value("context", nlohmann::json::object());
+BenchmarkOutput merge_repetitions(const std::vector<BenchmarkOutput>& passes, int repetitions) {
+  BenchmarkOutput merged;
+  if (!passes.empty()) merged.context = passes.front().context;
   // run name -> its entries, one per pass, in the order names first appear.
   std::vector<std::string> order;
-  std::map<std::string, std::vector<nlohmann::json>> runs;
+  std::map<std::string, std::vector<BenchmarkEntry>> runs;
   for (std::size_t pass = 0; pass < passes.size(); ++pass) {
-    for (const auto& entry : passes[pass].value("benchmarks", nlohmann::json::array())) {
-      if (entry.value("run_type", "iteration") != "iteration") continue;
-      const std::string name = entry.value("run_name", entry.value("name", std::string()));
-      if (!runs.count(name)) order.push_back(name);
-      nlohmann::json run = entry;
-      run["repetitions"] = repetitions;
-      run["repetition_index"] = pass;
-      runs[name].push_back(std::move(run));
+    for (const BenchmarkEntry& entry : passes[pass].benchmarks) {
+      if (entry.run_type != "iteration") continue;
+      // Stopped before it measured: no repetition to record (a zero time would read as a
+      // speed-up to every reader of the record).
+      if (entry.error_occurred && entry.error_message == kNotMeasuredError) continue;
+      if (!runs.count(entry.run_name)) order.push_back(entry.run_name);
+      BenchmarkEntry run = entry;
+      run.repetitions = repetitions;
+      run.repetition_index = static_cast<int>(pass);
+      runs[entry.run_name].push_back(std::move(run));
     }
   }
-  nlohmann::json benchmarks = nlohmann::json::array();
   for (const auto& name : order) {
-    std::vector<const nlohmann::json*> pointers;
+    std::vector<const BenchmarkEntry*> pointers;
     for (const auto& run : runs[name]) {
-      benchmarks.push_back(run);
+      merged.benchmarks.push_back(run);
       pointers.push_back(&run);
     }
-    for (auto& a : aggregates(pointers, repetitions)) benchmarks.push_back(std::move(a));
+    for (auto& a : aggregates(pointers, repetitions)) merged.benchmarks.push_back(std::move(a));
   }
-  merged["benchmarks"] = std::move(benchmarks);
   return merged;
 }
 

@@ -1,32 +1,10 @@
-// The run record: Google Benchmark's JSON plus the tpbench block.
+// The run record from Google Benchmark's output: its JSON cleaned of non-finite numbers, typed, and
+// joined with the tpbench block.
 #include <tpb/report.hpp>
 
 #include <array>
 
 namespace tpb::report {
-
-nlohmann::json to_json(const RunContext& c) {
-  nlohmann::json out;
-  out["schema_version"] = kSchemaVersion;
-  out["version"] = c.version;
-  out["command_line"] = c.command_line;
-  out["git_revision"] = c.git_revision ? nlohmann::json(*c.git_revision) : nlohmann::json(nullptr);
-  out["partial"] = c.partial;
-  out["options"] = c.options;
-  out["backends"] = c.backends;
-  out["topology"] = c.topology;
-  out["kernel"] = c.kernel;
-  out["virtualisation"] = c.virtualisation;
-  out["scheduler"] = c.scheduler;
-  out["priority_map"] = c.priority_map;
-  out["rt"] = c.rt;
-  out["skipped"] = c.skipped;
-  out["c2c"] = c.c2c;
-  out["doctor"] = c.doctor;
-  out["bench"] = c.bench;
-  out["wall_seconds"] = c.wall_seconds;
-  return out;
-}
 
 nlohmann::json parse_benchmark_json(std::string_view text) {
   // Google Benchmark prints a non-finite double as `"key": NaN` (or -NaN, Infinity, -Infinity) at
@@ -55,12 +33,16 @@ nlohmann::json parse_benchmark_json(std::string_view text) {
   return nlohmann::json::parse(clean);
 }
 
-nlohmann::json make_record(nlohmann::json benchmark_json, const RunContext& context) {
-  nlohmann::json record = std::move(benchmark_json);
-  if (!record.is_object()) record = nlohmann::json::object();
-  if (!record.contains("context")) record["context"] = nlohmann::json::object();
-  if (!record.contains("benchmarks")) record["benchmarks"] = nlohmann::json::array();
-  record["tpbench"] = to_json(context);
+BenchmarkOutput parse_benchmark_output(std::string_view text) {
+  return parse_benchmark_json(text).get<BenchmarkOutput>();
+}
+
+RunRecord make_record(BenchmarkOutput output, RunContext context) {
+  RunRecord record;
+  record.context = std::move(output.context);
+  record.benchmarks = std::move(output.benchmarks);
+  record.tpbench = std::move(context);
+  record.tpbench.schema_version = kSchemaVersion;
   return record;
 }
 

@@ -96,29 +96,29 @@ struct Row {
 
 }  // namespace
 
-std::string summary_table(const nlohmann::json& record, const SummaryOptions& options) {
+std::string summary_table(const RunRecord& record, const SummaryOptions& options) {
   // suite/case -> backend -> scenario -> repetition times (ns)
   std::map<std::string, std::map<std::string, std::map<std::string, std::vector<double>>>> times;
   std::size_t errors = 0;
   std::string first_error;
   std::set<std::string> errored_names;
-  for (const auto& entry : record.value("benchmarks", nlohmann::json::array())) {
-    if (entry.value("run_type", "iteration") != "iteration") continue;
-    const std::string run_name = entry.value("run_name", entry.value("name", ""));
-    if (entry.value("error_occurred", false)) {
+  for (const BenchmarkEntry& entry : record.benchmarks) {
+    if (entry.run_type != "iteration") continue;
+    const std::string& run_name = entry.run_name;
+    if (entry.error_occurred) {
       if (errored_names.insert(run_name).second) ++errors;
       if (first_error.empty())
-        first_error = run_name + ": " + entry.value("error_message", std::string("error"));
+        first_error = run_name + ": " + entry.error_message.value_or("error");
       continue;
     }
     // A latency benchmark's p50_ns is per operation; Google Benchmark's time column may hold a
     // whole timed batch (16 round trips, a burst) and is a mean that one preemption can swamp.
     double ns = 0;
-    if (const auto p50 = entry.find("p50_ns"); p50 != entry.end() && p50->is_number()) {
-      ns = p50->get<double>();
-    } else if (const auto real_time = entry.find("real_time");
-               real_time != entry.end() && real_time->is_number()) {
-      ns = to_ns(real_time->get<double>(), entry.value("time_unit", "ns"));
+    if (const auto p50 = entry.counters.find("p50_ns");
+        p50 != entry.counters.end() && std::isfinite(p50->second)) {
+      ns = p50->second;
+    } else if (std::isfinite(entry.real_time)) {
+      ns = to_ns(entry.real_time, entry.time_unit);
     } else {
       continue;
     }

@@ -48,7 +48,7 @@ class BenchSmoke : public ::testing::Test {
     Capture capture;
     benchmark::RunSpecifiedBenchmarks(&capture);
     runs_ = new std::vector<BenchRun>(capture.runs);
-    context_ = new nlohmann::json(tpb::bench::run_context());
+    facts_ = new tpb::bench::RunFacts(tpb::bench::run_facts());
 
     // A second, small registration with the stop flag already set.
     benchmark::ClearRegisteredBenchmarks();
@@ -73,12 +73,12 @@ class BenchSmoke : public ::testing::Test {
   static tpb::bench::Registration* registration_;
   static std::vector<BenchRun>* runs_;
   static std::vector<BenchRun>* interrupted_;
-  static nlohmann::json* context_;
+  static tpb::bench::RunFacts* facts_;
 };
 tpb::bench::Registration* BenchSmoke::registration_ = nullptr;
 std::vector<BenchRun>* BenchSmoke::runs_ = nullptr;
 std::vector<BenchRun>* BenchSmoke::interrupted_ = nullptr;
-nlohmann::json* BenchSmoke::context_ = nullptr;
+tpb::bench::RunFacts* BenchSmoke::facts_ = nullptr;
 
 bool has(const BenchRun& r, const char* counter) {
   return r.counters.count(counter) != 0;
@@ -142,18 +142,17 @@ TEST_F(BenchSmoke, LatencyCountersPresent) {
   }
 }
 
-// The c2c matrix is in the context, square over the CPUs.
-TEST_F(BenchSmoke, C2cMatrixInContext) {
-  ASSERT_TRUE(context_->contains("c2c"));
-  const auto& c2c = context_->at("c2c");
-  const auto n = c2c.at("cpus").size();
-  ASSERT_EQ(c2c.at("matrix_ns").size(), n);
-  for (const auto& row : c2c.at("matrix_ns")) EXPECT_EQ(row.size(), n);
+// The c2c matrix is in the run's facts, square over the CPUs, with the references' medians.
+TEST_F(BenchSmoke, C2cMatrixInFacts) {
+  ASSERT_TRUE(facts_->c2c.has_value());
+  const auto& c2c = *facts_->c2c;
+  const auto n = c2c.cpus.size();
+  ASSERT_EQ(c2c.matrix_ns.size(), n);
+  for (const auto& row : c2c.matrix_ns) EXPECT_EQ(row.size(), n);
   if (n > 1) {
-    EXPECT_TRUE(c2c["matrix_ns"][0][1].is_number());
+    EXPECT_TRUE(c2c.matrix_ns[0][1].has_value());
   }
-  EXPECT_TRUE(context_->contains("priority_map"));
-  EXPECT_TRUE(context_->contains("skipped"));
+  EXPECT_FALSE(facts_->bench.references_p50_ns.empty());
 }
 
 // Inversion: the protocol decides, wherever the backend says it applies host priorities.

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <tpb/backend.hpp>
+#include <tpb/record.hpp>
 #include <tpb/topology.hpp>
 
 #include "process.hpp"
@@ -186,15 +187,16 @@ TEST(CliDoctor, StrictFollowsWarnings) {
 // benchmark the run announced.
 void expect_record(const std::filesystem::path& path, const std::string& run_stdout,
                    int repetitions, bool partial) {
+  EXPECT_NO_THROW(tpb::report::load_record(path));  // the typed loader reads every field
   const auto record = read_json(path);
   ASSERT_TRUE(record.contains("context"));
   ASSERT_TRUE(record.contains("benchmarks"));
   const auto& block = record.at("tpbench");
-  EXPECT_EQ(block.at("schema_version"), 1);
+  EXPECT_EQ(block.at("schema_version"), tpb::report::kSchemaVersion);
   EXPECT_EQ(block.at("partial"), partial);
   for (const char* key :
        {"command_line", "git_revision", "version", "backends", "topology", "kernel",
-        "virtualisation", "scheduler", "priority_map", "rt", "skipped", "c2c", "doctor"})
+        "virtualisation", "scheduler", "priority_map", "rt", "skipped", "c2c", "doctor", "machine"})
     EXPECT_TRUE(block.contains(key)) << key;
   EXPECT_EQ(block.at("priority_map").size(), 32u);
   if (partial) return;

@@ -13,20 +13,27 @@
 namespace tpb::report {
 namespace {
 
-nlohmann::json run(const std::string& name, double real_time, bool error = false) {
-  nlohmann::json r = {{"name", name},      {"run_name", name},          {"run_type", "iteration"},
-                      {"repetitions", 1},  {"repetition_index", 0},     {"threads", 1},
-                      {"iterations", 10},  {"real_time", real_time},    {"cpu_time", real_time},
-                      {"time_unit", "us"}, {"p50_ns", real_time * 1000}};
+BenchmarkEntry run(const std::string& name, double real_time, bool error = false) {
+  BenchmarkEntry r;
+  r.name = name;
+  r.run_name = name;
+  r.iterations = 10;
+  r.real_time = real_time;
+  r.cpu_time = real_time;
+  r.time_unit = "us";
+  r.counters["p50_ns"] = real_time * 1000;
   if (error) {
-    r["error_occurred"] = true;
-    r["error_message"] = "failed";
+    r.error_occurred = true;
+    r.error_message = "failed";
   }
   return r;
 }
 
-nlohmann::json pass(std::vector<nlohmann::json> runs) {
-  return {{"context", {{"num_cpus", 2}}}, {"benchmarks", std::move(runs)}};
+BenchmarkOutput pass(std::vector<BenchmarkEntry> runs) {
+  BenchmarkOutput out;
+  out.context.num_cpus = 2;
+  out.benchmarks = std::move(runs);
+  return out;
 }
 
 // Bare NaN / Infinity values (Google Benchmark's output) parse, as null; names are untouched.
@@ -45,50 +52,68 @@ TEST(ReportRepetitions, MergesPassesWithAggregates) {
       {pass({run("s/a", 1), run("s/b", 10)}), pass({run("s/a", 3), run("s/b", 20)}),
        pass({run("s/a", 2), run("s/b", 30)})},
       3);
-  const auto& b = merged.at("benchmarks");
+  const auto& b = merged.benchmarks;
   ASSERT_EQ(b.size(), 2u * (3 + 4));
-  EXPECT_EQ(merged.at("context").at("num_cpus"), 2);
+  EXPECT_EQ(merged.context.num_cpus, 2);
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(b[i].at("run_name"), "s/a");
-    EXPECT_EQ(b[i].at("repetition_index"), i);
-    EXPECT_EQ(b[i].at("repetitions"), 3);
+    EXPECT_EQ(b[i].run_name, "s/a");
+    EXPECT_EQ(b[i].repetition_index, i);
+    EXPECT_EQ(b[i].repetitions, 3);
   }
-  EXPECT_EQ(b[3].at("name"), "s/a_mean");
-  EXPECT_DOUBLE_EQ(b[3].at("real_time").get<double>(), 2.0);
-  EXPECT_EQ(b[4].at("aggregate_name"), "median");
-  EXPECT_DOUBLE_EQ(b[4].at("real_time").get<double>(), 2.0);
-  EXPECT_DOUBLE_EQ(b[4].at("p50_ns").get<double>(), 2000.0);
-  EXPECT_EQ(b[5].at("aggregate_name"), "stddev");
-  EXPECT_DOUBLE_EQ(b[5].at("real_time").get<double>(), 1.0);
-  EXPECT_EQ(b[6].at("aggregate_unit"), "percentage");
-  EXPECT_EQ(b[7].at("run_name"), "s/b");
+  EXPECT_EQ(b[3].name, "s/a_mean");
+  EXPECT_DOUBLE_EQ(b[3].real_time, 2.0);
+  EXPECT_EQ(b[4].aggregate_name, "median");
+  EXPECT_DOUBLE_EQ(b[4].real_time, 2.0);
+  EXPECT_DOUBLE_EQ(b[4].counters.at("p50_ns"), 2000.0);
+  EXPECT_EQ(b[5].aggregate_name, "stddev");
+  EXPECT_DOUBLE_EQ(b[5].real_time, 1.0);
+  EXPECT_EQ(b[6].aggregate_unit, "percentage");
+  EXPECT_EQ(b[7].run_name, "s/b");
 }
 
 // A failed first repetition is kept and left out of the aggregates.
 TEST(ReportRepetitions, FailedRepetitionLeftOutOfAggregates) {
   const auto merged = merge_repetitions(
       {pass({run("s/a", 100, true)}), pass({run("s/a", 1)}), pass({run("s/a", 3)})}, 3);
-  const auto& b = merged.at("benchmarks");
+  const auto& b = merged.benchmarks;
   ASSERT_EQ(b.size(), 3u + 4);
-  EXPECT_TRUE(b[0].at("error_occurred").get<bool>());
-  EXPECT_EQ(b[3].at("iterations"), 2);
-  EXPECT_DOUBLE_EQ(b[3].at("real_time").get<double>(), 2.0);
+  EXPECT_TRUE(b[0].error_occurred);
+  EXPECT_EQ(b[3].iterations, 2);
+  EXPECT_DOUBLE_EQ(b[3].real_time, 2.0);
   // One good repetition: no aggregates, as Google Benchmark does.
-  EXPECT_EQ(merge_repetitions({pass({run("s/a", 1, true)}), pass({run("s/a", 1)})}, 2)
-                .at("benchmarks")
-                .size(),
-            2u);
+  EXPECT_EQ(
+      merge_repetitions({pass({run("s/a", 1, true)}), pass({run("s/a", 1)})}, 2).benchmarks.size(),
+      2u);
+}
+
+// A repetition the run was stopped before (error kNotMeasuredError) is not written at all: only
+// measured repetitions reach the record, and the aggregates cover those.
+TEST(ReportRepetitions, UnmeasuredRepetitionsAreLeftOut) {
+  BenchmarkEntry stopped = run("s/a", 0, true);
+  stopped.error_message = std::string(kNotMeasuredError);
+  BenchmarkEntry stopped_b = run("s/b", 0, true);
+  stopped_b.error_message = std::string(kNotMeasuredError);
+  const auto merged =
+      merge_repetitions({pass({run("s/a", 1), run("s/b", 2)}), pass({run("s/a", 3), stopped_b}),
+                         pass({stopped, stopped_b})},
+                        3);
+  std::vector<std::string> iterations;
+  for (const auto& e : merged.benchmarks) {
+    if (e.run_type == "iteration") iterations.push_back(e.run_name);
+    EXPECT_FALSE(e.error_occurred) << e.name;
+    EXPECT_GT(e.real_time, 0) << e.name;
+  }
+  EXPECT_EQ(iterations, (std::vector<std::string>{"s/a", "s/a", "s/b"}));
 }
 
 // The summary ranks backends by median and shows their ratio to the reference.
 TEST(ReportSummary, RanksByMedianWithVsRef) {
-  RunContext context;
   const auto record = make_record(
       merge_repetitions({pass({run("creation/start/backend:reference/placement:x", 10),
                                run("creation/start/backend:pool/wake:spin/placement:x", 5),
                                run("creation/start/backend:pthread/placement:x", 20)})},
                         1),
-      context);
+      RunContext{});
   const std::string table = summary_table(record, {{"wake"}});
   const auto pool = table.find("pool wake:spin");
   const auto ref = table.find("reference");
@@ -98,16 +123,15 @@ TEST(ReportSummary, RanksByMedianWithVsRef) {
   EXPECT_LT(ref, pthread) << table;
   EXPECT_NE(table.find("2.00"), std::string::npos) << table;  // pthread vs_ref
   EXPECT_NE(table.find("0.50"), std::string::npos) << table;  // pool vs_ref
-  EXPECT_TRUE(record.at("tpbench").at("git_revision").is_null());
+  EXPECT_FALSE(record.tpbench.git_revision.has_value());
 }
 
 // A repetition's p50_ns (per operation) ranks it, not Google Benchmark's time column (which may
 // hold a whole batch); a variant key such as wait: keeps a second reference row apart.
 TEST(ReportSummary, RanksByP50AndKeepsVariantRowsApart) {
-  RunContext context;
   auto batch = [](const std::string& name, double real_time_us, double p50_ns) {
-    nlohmann::json r = run(name, real_time_us);
-    r["p50_ns"] = p50_ns;
+    BenchmarkEntry r = run(name, real_time_us);
+    r.counters["p50_ns"] = p50_ns;
     return r;
   };
   const auto record = make_record(
@@ -116,7 +140,7 @@ TEST(ReportSummary, RanksByP50AndKeepsVariantRowsApart) {
                  batch("creation/rt/backend:reference/wait:signal/placement:x", 12, 13000),
                  batch("creation/rt/backend:pthread/placement:x", 900, 14000)})},
           1),
-      context);
+      RunContext{});
   const std::string table = summary_table(record, {{"wait"}});
   EXPECT_NE(table.find("reference wait:signal"), std::string::npos) << table;
   EXPECT_NE(table.find("1.30"), std::string::npos) << table;  // signal reference vs_ref

@@ -8,10 +8,11 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <tpb/record.hpp>
 
 namespace tpb::bench {
 
@@ -33,10 +34,8 @@ struct Selection {
   double inject_slowdown_pct = 0;       // busy delay added to creation and wake paths
 };
 
-struct Skipped {
-  std::string what;  // a benchmark name or a name prefix
-  std::string reason;
-};
+// A case, placement or experiment left out, and why: recorded as it is in the run record.
+using Skipped = report::SkippedCase;
 
 struct Registration {
   std::vector<std::string> names;  // registered benchmark names, in order
@@ -50,9 +49,16 @@ struct Registration {
 // an unknown suite, backend or placement.
 Registration register_benchmarks(const Selection& selection);
 
-// Facts measured or decided while registering and running that belong in the run's context:
-// the priority map in force, whether RT was permitted, the c2c matrix, the calibrated slowdown.
-nlohmann::json run_context();
+// Facts measured or decided while registering and running, beyond the benchmarks themselves:
+// whether perf counters were used, reference medians, the calibrated slowdown, the perf anchor,
+// the inversion parameters, RT leftovers, and the c2c matrix when that suite ran. Facts about the
+// host (priority map, rights, topology, backends) are not repeated here: they have their owners.
+struct RunFacts {
+  report::BenchFacts bench;
+  std::optional<report::C2cMatrix> c2c;
+};
+// A copy of the facts so far; call after benchmark::RunSpecifiedBenchmarks. Thread-safe.
+RunFacts run_facts();
 
 // Set from a signal handler to stop the run: the running benchmark finishes or abandons its
 // current measurement, every later one ends at once with an error "interrupted".
