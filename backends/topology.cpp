@@ -5,6 +5,7 @@
 #include <hwloc.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <stdexcept>
@@ -89,6 +90,27 @@ Topology read_cpus(hwloc_topology_t topo, Source source) {
   return Topology(std::move(cpus), std::move(excluded));
 }
 
+std::string fmt_too_many(const std::string& what) {
+  return "'" + what + "' has more than " + std::to_string(Topology::kMaxLogicalCpus) +
+         " PUs, more than Linux supports";
+}
+
+// The PUs a synthetic description asks for (the product of its level arities, attributes in
+// parentheses ignored), checked before hwloc builds it: hwloc takes minutes on millions.
+double synthetic_pus(const std::string& description) {
+  double pus = 1;
+  int depth = 0;
+  for (std::size_t i = 0; i < description.size(); ++i) {
+    const char c = description[i];
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (c != ':' || depth != 0) continue;
+    const double arity = std::strtod(description.c_str() + i + 1, nullptr);
+    if (arity > 0) pus *= arity;
+  }
+  return pus;
+}
+
 Topology load(Source source, const std::string& what) {
   HwlocTopology topo;
   if (source == Source::xml) {
@@ -96,6 +118,8 @@ Topology load(Source source, const std::string& what) {
     if (hwloc_topology_set_xml(topo.get(), what.c_str()) != 0)
       throw std::runtime_error("hwloc cannot use '" + what + "' as an XML topology");
   }
+  if (source == Source::synthetic && synthetic_pus(what) > Topology::kMaxLogicalCpus)
+    throw std::runtime_error(fmt_too_many(what));
   if (source == Source::synthetic && hwloc_topology_set_synthetic(topo.get(), what.c_str()) != 0)
     throw std::runtime_error(
         "'" + what + "' is not an hwloc synthetic description (e.g. \"pack:2 core:4 pu:2\")");
@@ -105,6 +129,8 @@ Topology load(Source source, const std::string& what) {
                                "' (not an hwloc XML export, or a format newer than 2.x)");
     throw std::runtime_error("hwloc could not read the topology");
   }
+  if (hwloc_get_nbobjs_by_type(topo.get(), HWLOC_OBJ_PU) > Topology::kMaxLogicalCpus)
+    throw std::runtime_error(fmt_too_many(what));
   return read_cpus(topo.get(), source);
 }
 
@@ -195,25 +221,28 @@ const LogicalCpu* Topology::find(int os_index) const {
 }
 
 std::vector<PlacementPair> Topology::placements() const {
+  constexpr std::size_t kRelations = 5;
   std::vector<PlacementPair> out;
   for (Placement p : {Placement::same_cpu, Placement::smt_sibling, Placement::same_l3,
-                      Placement::other_l3, Placement::other_numa}) {
-    PlacementPair pair;
-    pair.placement = p;
-    if (p == Placement::same_cpu) {
-      pair.available = true;
-      pair.cpu_a = pair.cpu_b = cpus_.front().os_index;
+                      Placement::other_l3, Placement::other_numa})
+    out.push_back({p, false, -1, -1, {}});
+  std::size_t found = 0;
+  const auto take = [&](PlacementPair& pair, int a, int b) {
+    pair.available = true;
+    pair.cpu_a = a;
+    pair.cpu_b = b;
+    ++found;
+  };
+  if (!cpus_.empty()) take(out.front(), cpus_.front().os_index, cpus_.front().os_index);
+  // One pass over the pairs in hwloc order, keeping the first of each relation.
+  for (std::size_t i = 0; i < cpus_.size() && found < kRelations; ++i)
+    for (std::size_t j = i + 1; j < cpus_.size() && found < kRelations; ++j) {
+      PlacementPair& pair = out[static_cast<std::size_t>(relation(cpus_[i], cpus_[j]))];
+      if (!pair.available) take(pair, cpus_[i].os_index, cpus_[j].os_index);
     }
-    for (std::size_t i = 0; i < cpus_.size() && !pair.available; ++i)
-      for (std::size_t j = i + 1; j < cpus_.size() && !pair.available; ++j)
-        if (relation(cpus_[i], cpus_[j]) == p) {
-          pair.available = true;
-          pair.cpu_a = cpus_[i].os_index;
-          pair.cpu_b = cpus_[j].os_index;
-        }
-    if (!pair.available) pair.skipped_reason = cpus_.size() < 2 ? kOneCpu : absent_reason(p);
-    out.push_back(pair);
-  }
+  for (PlacementPair& pair : out)
+    if (!pair.available)
+      pair.skipped_reason = cpus_.size() < 2 ? kOneCpu : absent_reason(pair.placement);
   return out;
 }
 

@@ -305,6 +305,8 @@ TEST(TopologyPlan, BadInputsThrow) {
   EXPECT_THROW(Topology::from_xml(data_path("no-such-file.xml")), std::runtime_error);
   EXPECT_THROW(Topology::from_xml(data_path("README.md")), std::runtime_error);
   EXPECT_THROW(Topology::from_synthetic("bogus:3"), std::runtime_error);
+  // Refused before hwloc spends minutes building four million PUs.
+  EXPECT_THROW(Topology::from_synthetic("pack:1000 core:1000 pu:4"), std::runtime_error);
 }
 
 }  // namespace

@@ -132,6 +132,7 @@ TEST(CliTopologyPlan, BadInputsExitTwo) {
       {"topology", "--xml", data_path("no-such-file.xml")},
       {"topology", "--xml", data_path("README.md")},
       {"topology", "--synthetic", "bogus:3"},
+      {"topology", "--synthetic", "pack:1000 core:1000 pu:4"},
       {"topology", "--synthetic", "pack:2 pu:2", "--xml", data_path("2s-intel-smt.xml")},
   };
   for (const auto& args : cases) {

@@ -68,13 +68,16 @@ class Topology {
  public:
   // Up to this many usable CPUs, c2c measures every pair; above it, a sample (see c2c_pairs()).
   static constexpr int kC2cAllPairsLimit = 64;
+  // Topologies with more PUs are refused: Linux's largest configuration (NR_CPUS) is 8192.
+  static constexpr int kMaxLogicalCpus = 8192;
 
   // The host's topology, read on first use.
   static const Topology& host();
-  // Reads an hwloc XML export (lstopo --of xml). Throws std::runtime_error with a one-line reason.
+  // Reads an hwloc XML export (lstopo --of xml). Throws std::runtime_error with a one-line reason
+  // (unreadable, not hwloc XML 2.x, more than kMaxLogicalCpus PUs, no usable PU).
   static Topology from_xml(const std::string& path);
   // Builds hwloc's synthetic topology, e.g. "pack:2 numa:2 l3:2 core:4 pu:2". Throws
-  // std::runtime_error with a one-line reason.
+  // std::runtime_error with a one-line reason (not hwloc's syntax, more than kMaxLogicalCpus).
   static Topology from_synthetic(const std::string& description);
 
   const std::vector<LogicalCpu>& cpus() const { return cpus_; }
