@@ -11,6 +11,8 @@ namespace tpb::detail {
 namespace {
 const char* name_of(BugCheck code) {
   switch (code) {
+    case BugCheck::apc_index_mismatch:
+      return "APC_INDEX_MISMATCH";
     case BugCheck::irql_not_greater_or_equal:
       return "IRQL_NOT_GREATER_OR_EQUAL";
     case BugCheck::irql_not_less_or_equal:
@@ -25,6 +27,8 @@ const char* name_of(BugCheck code) {
       return "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS";
     case BugCheck::invalid_io_object:
       return "INVALID_IO_OBJECT";
+    case BugCheck::thread_terminate_held_mutex:
+      return "THREAD_TERMINATE_HELD_MUTEX";
   }
   return "BUGCHECK";
 }

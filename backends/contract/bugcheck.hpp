@@ -8,6 +8,7 @@
 namespace tpb::detail {
 
 enum class BugCheck : std::uint32_t {
+  apc_index_mismatch = 0x1,
   irql_not_greater_or_equal = 0x9,
   irql_not_less_or_equal = 0xA,
   maximum_wait_objects_exceeded = 0xC,
@@ -15,6 +16,7 @@ enum class BugCheck : std::uint32_t {
   driver_verifier_detected_violation = 0xC4,
   driver_unloaded_without_cancelling_pending_operations = 0xCE,
   invalid_io_object = 0x148,
+  thread_terminate_held_mutex = 0x4000008A,
 };
 
 [[noreturn]] void bug_check(BugCheck code, std::string_view what);

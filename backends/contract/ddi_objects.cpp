@@ -1,13 +1,14 @@
 // DDI: object types, handles and references, waiting, events and semaphores, thread information.
+// Kernel mutexes and timers are in ddi_mutex.cpp and ddi_timer.cpp.
 #include <systhread/wdm.h>
 
-#include <climits>
 #include <string>
 
 #include "contract/affinity.hpp"
 #include "contract/bugcheck.hpp"
 #include "contract/current.hpp"
 #include "contract/dispatcher.hpp"
+#include "contract/priority_boost.hpp"
 #include "contract/runtime_state.hpp"
 #include "host/cpus.hpp"
 #include "host/sched.hpp"
@@ -64,6 +65,14 @@ std::atomic_ref<LONG> state_of(DISPATCHER_HEADER& h) {
   return std::atomic_ref<LONG>(h.SignalState);
 }
 
+KernelObject* kernel_object(void* object, const char* routine) {
+  auto* kernel = static_cast<KernelObject*>(object);
+  if (kernel == nullptr || (as_thread(kernel) == nullptr && as_process(kernel) == nullptr))
+    bug_check(BugCheck::driver_verifier_detected_violation,
+              std::string(routine) + " was given something that is not a thread or process object");
+  return kernel;
+}
+
 }  // namespace
 
 extern "C" {
@@ -98,6 +107,19 @@ NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
   return STATUS_SUCCESS;
 }
 
+NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess,
+                                    POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode) {
+  (void)DesiredAccess, (void)AccessMode;  // pointers carry no granted access to compare
+  KernelObject* object = kernel_object(Object, "ObReferenceObjectByPointer");
+  if (ObjectType != nullptr && ObjectType != type_of(*object)) return STATUS_OBJECT_TYPE_MISMATCH;
+  reference(object);
+  return STATUS_SUCCESS;
+}
+
+POBJECT_TYPE ObGetObjectType(PVOID Object) {
+  return type_of(*kernel_object(Object, "ObGetObjectType"));
+}
+
 LONG_PTR ObfReferenceObject(PVOID Object) {
   auto* object = static_cast<KernelObject*>(Object);
   return object->refs.fetch_add(1) + 1;
@@ -124,7 +146,7 @@ NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR
   (void)WaitReason, (void)WaitMode, (void)Alertable;  // no APCs are ever delivered here
   DISPATCHER_HEADER& header = waitable(Object, "KeWaitForSingleObject");
   check_wait_irql(Timeout, "KeWaitForSingleObject");
-  return wait_for(header, Deadline::from(Timeout));
+  return wait_for(header, current_thread(), Deadline::from(Timeout));
 }
 
 NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType,
@@ -141,7 +163,7 @@ NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitTyp
   check_wait_irql(Timeout, "KeWaitForMultipleObjects");
   DISPATCHER_HEADER* headers[MAXIMUM_WAIT_OBJECTS];
   for (ULONG i = 0; i < Count; ++i) headers[i] = &waitable(Object[i], "KeWaitForMultipleObjects");
-  return wait_for_multiple(Count, headers, WaitType, Deadline::from(Timeout));
+  return wait_for_multiple(Count, headers, WaitType, current_thread(), Deadline::from(Timeout));
 }
 
 NTSTATUS ZwWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable, PLARGE_INTEGER Timeout) {
@@ -149,8 +171,33 @@ NTSTATUS ZwWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable, PLARGE_INTEGER 
   require_irql_at_most(APC_LEVEL, "ZwWaitForSingleObject");
   KernelObject* object = reference_handle(Handle, nullptr);
   if (object == nullptr) return STATUS_INVALID_HANDLE;
-  NTSTATUS status = wait_for(object->header, Deadline::from(Timeout));
+  NTSTATUS status = wait_for(object->header, current_thread(), Deadline::from(Timeout));
   release(object);
+  return status;
+}
+
+NTSTATUS ZwWaitForMultipleObjects(ULONG Count, HANDLE Handles[], WAIT_TYPE WaitType,
+                                  BOOLEAN Alertable, PLARGE_INTEGER Timeout) {
+  (void)Alertable;
+  require_irql_at_most(PASSIVE_LEVEL, "ZwWaitForMultipleObjects");
+  if (Count == 0 || Count > MAXIMUM_WAIT_OBJECTS || Handles == nullptr ||
+      (WaitType != WaitAll && WaitType != WaitAny))
+    return STATUS_INVALID_PARAMETER;
+  KernelObject* objects[MAXIMUM_WAIT_OBJECTS];
+  DISPATCHER_HEADER* headers[MAXIMUM_WAIT_OBJECTS];
+  ULONG taken = 0;
+  NTSTATUS status = STATUS_SUCCESS;
+  for (; taken < Count; ++taken) {
+    objects[taken] = reference_handle(Handles[taken], nullptr);
+    if (objects[taken] == nullptr) {
+      status = STATUS_INVALID_HANDLE;
+      break;
+    }
+    headers[taken] = &objects[taken]->header;
+  }
+  if (NT_SUCCESS(status))
+    status = wait_for_multiple(Count, headers, WaitType, current_thread(), Deadline::from(Timeout));
+  for (ULONG i = 0; i < taken; ++i) release(objects[i]);
   return status;
 }
 
@@ -173,19 +220,21 @@ VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State) {
 }
 
 LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait) {
-  (void)Increment, (void)Wait;
-  LONG previous = state_of(Event->Header).exchange(1);
-  if (previous == 0)
-    wake_waiters(Event->Header, Event->Header.Type == EventSynchronizationObject ? 1 : INT_MAX);
-  return previous;
+  (void)Wait;  // no IRQL is held across calls here
+  return set_event(Event->Header, Increment);
+}
+
+LONG KePulseEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait) {
+  (void)Wait;
+  return pulse_event(Event->Header, Increment);
 }
 
 LONG KeResetEvent(PRKEVENT Event) {
-  return state_of(Event->Header).exchange(0);
+  return reset_event(Event->Header);
 }
 
 VOID KeClearEvent(PRKEVENT Event) {
-  state_of(Event->Header).store(0);
+  reset_event(Event->Header);
 }
 
 LONG KeReadStateEvent(PRKEVENT Event) {
@@ -200,17 +249,13 @@ VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG Limit) {
 
 LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment,
                         BOOLEAN Wait) {
-  (void)Increment, (void)Wait;
-  auto state = state_of(Semaphore->Header);
-  LONG previous = state.load();
-  do {
-    if (Adjustment < 1 || previous > Semaphore->Limit - Adjustment)
-      bug_check(BugCheck::driver_verifier_detected_violation,
-                "KeReleaseSemaphore past its limit (STATUS_SEMAPHORE_LIMIT_EXCEEDED): count " +
-                    std::to_string(previous) + " + " + std::to_string(Adjustment) + " > " +
-                    std::to_string(Semaphore->Limit));
-  } while (!state.compare_exchange_weak(previous, previous + Adjustment));
-  wake_waiters(Semaphore->Header, Adjustment);
+  (void)Wait;
+  LONG previous = 0;
+  if (!release_semaphore(*Semaphore, Adjustment, Increment, previous))
+    bug_check(BugCheck::driver_verifier_detected_violation,
+              "KeReleaseSemaphore past its limit (STATUS_SEMAPHORE_LIMIT_EXCEEDED): count " +
+                  std::to_string(previous) + " + " + std::to_string(Adjustment) + " > " +
+                  std::to_string(Semaphore->Limit));
   return previous;
 }
 
@@ -242,7 +287,7 @@ NTSTATUS ZwQueryInformationThread(HANDLE ThreadHandle, THREADINFOCLASS ThreadInf
   info.ClientId.UniqueThread = reinterpret_cast<HANDLE>(thread->id);
   {
     std::lock_guard lock(thread->sched_mutex);
-    info.Priority = thread->priority;
+    info.Priority = decayed_priority(*thread);
     info.BasePriority = thread->base_priority;
     std::vector<int> cpus;
     if (thread->started && !thread->ended &&

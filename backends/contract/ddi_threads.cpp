@@ -7,6 +7,7 @@
 #include "contract/affinity.hpp"
 #include "contract/bugcheck.hpp"
 #include "contract/current.hpp"
+#include "contract/priority_boost.hpp"
 #include "contract/runtime_state.hpp"
 #include "host/cpus.hpp"
 #include "host/sched.hpp"
@@ -108,9 +109,12 @@ HANDLE PsGetThreadId(PETHREAD Thread) {
   return reinterpret_cast<HANDLE>(thread_arg(Thread, "PsGetThreadId").id);
 }
 
-BOOLEAN KeAreApcsDisabled(void) {
-  ThreadRecord& self = current_thread();
-  return self.apc_disable > 0 || self.irql >= APC_LEVEL ? TRUE : FALSE;
+HANDLE PsGetThreadProcessId(PETHREAD Thread) {
+  return reinterpret_cast<HANDLE>(thread_arg(Thread, "PsGetThreadProcessId").process->id);
+}
+
+PEPROCESS IoGetCurrentProcess(void) {
+  return PsGetCurrentProcess();
 }
 
 // ---- IRQL --------------------------------------------------------------------------------------
@@ -141,7 +145,7 @@ VOID KeLowerIrql(KIRQL NewIrql) {
 KPRIORITY KeQueryPriorityThread(PKTHREAD Thread) {
   ThreadRecord& thread = thread_arg(Thread, "KeQueryPriorityThread");
   std::lock_guard lock(thread.sched_mutex);
-  return thread.priority;
+  return decayed_priority(thread);
 }
 
 KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority) {
@@ -151,7 +155,14 @@ KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority) {
     bug_check(
         BugCheck::driver_verifier_detected_violation,
         "KeSetPriorityThread with priority " + std::to_string(Priority) + " (allowed: 0..31)");
-  return thread.runtime->priorities().set(thread, Priority == LOW_PRIORITY ? 1 : Priority);
+  KPRIORITY boosted;
+  {
+    std::lock_guard lock(thread.sched_mutex);
+    boosted = decayed_priority(thread);
+    end_boost(thread);
+  }
+  thread.runtime->priorities().set(thread, Priority == LOW_PRIORITY ? 1 : Priority);
+  return boosted;
 }
 
 LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment) {
@@ -180,6 +191,7 @@ LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment) {
             " leaves the priority class; base kept at " + std::to_string(base));
     }
     thread.base_priority = base;
+    end_boost(thread);
   }
   thread.runtime->priorities().set(thread, base);
   return previous;
@@ -187,30 +199,29 @@ LONG KeSetBasePriorityThread(PKTHREAD Thread, LONG Increment) {
 
 // ---- Processors and affinity -----------------------------------------------------------------
 
-ULONG KeQueryActiveProcessorCount(PKAFFINITY ActiveProcessors) {
-  const tpb::Topology& topology = current_runtime().topology();
-  if (ActiveProcessors != nullptr) *ActiveProcessors = allowed_mask(topology);
-  return static_cast<ULONG>(topology.logical_cpus());
-}
-
 KAFFINITY KeSetSystemAffinityThreadEx(KAFFINITY Affinity) {
+  require_irql_at_most(DISPATCH_LEVEL, "KeSetSystemAffinityThreadEx");
   ThreadRecord& self = current_thread();
-  std::vector<int> now;
-  tpb::host::get_thread_affinity(0, now);
-  if (self.user_affinity.empty()) self.user_affinity = now;
-  std::vector<int> cpus = cpus_of(Affinity, current_runtime().topology());
-  if (!cpus.empty()) tpb::host::set_thread_affinity(0, cpus);
-  return mask_of(now);
+  KAFFINITY previous = self.system_affinity;
+  set_system_affinity(self, Affinity, current_runtime().topology());
+  return previous;
 }
 
 VOID KeRevertToUserAffinityThreadEx(KAFFINITY Affinity) {
+  require_irql_at_most(DISPATCH_LEVEL, "KeRevertToUserAffinityThreadEx");
   ThreadRecord& self = current_thread();
-  if (Affinity == 0) {
-    if (!self.user_affinity.empty()) tpb::host::set_thread_affinity(0, self.user_affinity);
-    return;
-  }
-  std::vector<int> cpus = cpus_of(Affinity, current_runtime().topology());
-  if (!cpus.empty()) tpb::host::set_thread_affinity(0, cpus);
+  if (Affinity == 0)
+    revert_to_user_affinity(self);
+  else
+    set_system_affinity(self, Affinity, current_runtime().topology());
+}
+
+VOID KeSetSystemAffinityThread(KAFFINITY Affinity) {
+  (void)KeSetSystemAffinityThreadEx(Affinity);
+}
+
+VOID KeRevertToUserAffinityThread(void) {
+  KeRevertToUserAffinityThreadEx(0);
 }
 
 }  // extern "C"

@@ -82,10 +82,14 @@ struct ThreadRecord : KernelObject {
 
   std::atomic<NTSTATUS> exit_status{STATUS_PENDING};
 
-  // Touched only by the thread itself.
+  // Touched only by the thread itself, or by a signal that satisfies its wait while it sleeps
+  // (the dispatcher lock and the waiter's wake order those writes before its next read).
   KIRQL irql = PASSIVE_LEVEL;
-  int apc_disable = 0;
-  std::vector<int> user_affinity;  // affinity before KeSetSystemAffinityThreadEx
+  int apc_disable = 0;             // critical regions entered, plus kernel mutexes owned
+  int guarded_region = 0;          // guarded regions entered
+  int owned_mutexes = 0;           // kernel mutexes owned (changed under the dispatcher lock)
+  std::vector<int> user_affinity;  // remembered at the first affinity call; empty until then
+  KAFFINITY system_affinity = 0;   // in force, or 0 at the user affinity
   bool terminated_by_ps = false;
 
   // Scheduling state, guarded by sched_mutex (changed by any thread, applied by tid).
@@ -98,6 +102,10 @@ struct ThreadRecord : KernelObject {
   bool started = false;
   bool ended = false;
   bool priority_dirty = false;  // changed before the thread started: apply when it does
+  bool boosted = false;         // a wake boost is in force (priority_boost.hpp)
+  KPRIORITY boost_peak = 0;     // the boosted priority, before decay
+  KPRIORITY boost_floor = 0;    // the priority the decay ends at
+  long long boost_cpu_ns = 0;   // the thread's CPU time when the boost began
   HostPriorityState host;
 
   ThreadRecord(RuntimeState* rt);

@@ -219,6 +219,10 @@ void run_system_thread(void* raw) {
     bug_check(BugCheck::system_thread_exception_not_handled,
               "exception escaped a system thread's start routine");
   }
+  if (thread->owned_mutexes > 0)  // behaviour 89
+    bug_check(BugCheck::thread_terminate_held_mutex, "a system thread ended owning " +
+                                                         std::to_string(thread->owned_mutexes) +
+                                                         " kernel mutex(es)");
   threads.finish(*thread, status);
   context = saved;
 }

@@ -273,4 +273,23 @@ bool eventually(const std::function<bool()>& pred, int ms) {
   return true;
 }
 
+bool asleep(long tid) {
+  std::string path = "/proc/self/task/" + std::to_string(tid) + "/stat";
+  std::FILE* file = std::fopen(path.c_str(), "r");
+  if (file == nullptr) return false;
+  char line[512] = {};
+  bool sleeping = false;
+  if (std::fgets(line, sizeof line, file) != nullptr) {
+    // "tid (comm) S ...": the state follows the last ')', since comm may hold one.
+    const char* close = std::strrchr(line, ')');
+    sleeping = close != nullptr && close[1] == ' ' && (close[2] == 'S' || close[2] == 'D');
+  }
+  std::fclose(file);
+  return sleeping;
+}
+
+bool becomes_blocked(const std::atomic<long>& tid, int ms) {
+  return eventually([&] { return tid.load() != 0 && asleep(tid.load()); }, ms);
+}
+
 }  // namespace tpb_conf

@@ -158,6 +158,12 @@ class StderrCapture {
 // Polls `pred` until true or `ms` pass (for counters the runtime updates just after signaling).
 bool eventually(const std::function<bool()>& pred, int ms = kWaitMs);
 
+// Whether Linux thread `tid` of this process is asleep in the kernel (state S or D): a thread that
+// announced its tid just before a wait is then blocked in that wait.
+bool asleep(long tid);
+// Polls until the thread whose tid `tid` will hold (0 until it announces itself) is asleep.
+bool becomes_blocked(const std::atomic<long>& tid, int ms = kWaitMs);
+
 // Snapshot of the leak counters.
 struct Counters {
   std::uint64_t live_objects = 0, open_handles = 0;

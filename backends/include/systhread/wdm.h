@@ -60,6 +60,7 @@ typedef LONG KPRIORITY;
 typedef UCHAR KIRQL, *PKIRQL;
 typedef ULONG_PTR KAFFINITY, *PKAFFINITY;
 typedef char CCHAR;
+typedef uint64_t ULONG64, *PULONG64;
 
 #ifndef TRUE
 #define TRUE 1
@@ -97,6 +98,14 @@ typedef union _LARGE_INTEGER {
   LONGLONG QuadPart;
 } LARGE_INTEGER, *PLARGE_INTEGER;
 
+typedef union _ULARGE_INTEGER {
+  struct {
+    ULONG LowPart;
+    ULONG HighPart;
+  } u;
+  ULONGLONG QuadPart;
+} ULARGE_INTEGER, *PULARGE_INTEGER;
+
 typedef struct _LIST_ENTRY {
   struct _LIST_ENTRY* Flink;
   struct _LIST_ENTRY* Blink;
@@ -129,12 +138,15 @@ typedef const UNICODE_STRING* PCUNICODE_STRING;
 #define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
 #define STATUS_OBJECT_TYPE_MISMATCH ((NTSTATUS)0xC0000024L)
 #define STATUS_OBJECT_NAME_NOT_FOUND ((NTSTATUS)0xC0000034L)
+#define STATUS_MUTANT_NOT_OWNED ((NTSTATUS)0xC0000046L)
+#define STATUS_MUTEX_NOT_OWNED STATUS_MUTANT_NOT_OWNED
 #define STATUS_SEMAPHORE_LIMIT_EXCEEDED ((NTSTATUS)0xC0000047L)
 #define STATUS_THREAD_IS_TERMINATING ((NTSTATUS)0xC000004BL)
 #define STATUS_PRIVILEGE_NOT_HELD ((NTSTATUS)0xC0000061L)
 #define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS)0xC000009AL)
 #define STATUS_NOT_SUPPORTED ((NTSTATUS)0xC00000BBL)
 #define STATUS_PROCESS_IS_TERMINATING ((NTSTATUS)0xC000010AL)
+#define STATUS_PROCEDURE_NOT_FOUND ((NTSTATUS)0xC000007AL)
 #define STATUS_INVALID_DEVICE_STATE ((NTSTATUS)0xC0000184L)
 #define STATUS_HANDLE_NOT_CLOSABLE ((NTSTATUS)0xC0000235L)
 
@@ -218,6 +230,12 @@ typedef struct _CLIENT_ID {
 #define HIGH_PRIORITY 31
 #define MAXIMUM_PRIORITY 32
 
+/* Priority increments a signal gives the variable-class thread whose wait it satisfies. */
+#define IO_NO_INCREMENT 0
+#define EVENT_INCREMENT 1
+#define SEMAPHORE_INCREMENT 1
+#define MUTANT_INCREMENT 1
+
 #define MAXIMUM_WAIT_OBJECTS 64
 #define THREAD_WAIT_OBJECTS 3
 
@@ -261,8 +279,12 @@ typedef enum _KOBJECTS {
   ProcessObject = 3,
   QueueObject = 4,
   SemaphoreObject = 5,
-  ThreadObject = 6
+  ThreadObject = 6,
+  TimerNotificationObject = 8,
+  TimerSynchronizationObject = 9
 } KOBJECTS;
+
+typedef enum _TIMER_TYPE { NotificationTimer, SynchronizationTimer } TIMER_TYPE;
 
 typedef enum _THREADINFOCLASS {
   ThreadBasicInformation = 0,
@@ -273,17 +295,16 @@ typedef enum _THREADINFOCLASS {
 } THREADINFOCLASS;
 
 /* ---- Dispatcher objects ---------------------------------------------------------------------- */
-/* SignalState is the futex word of the object; WaitListHead holds the emulator's waiter count. */
+/* SignalState is the object's state (> 0 signalled; for a mutex, 1 free and 1 - depth owned);
+   WaitListHead links the emulator's waiters first-in, first-out. Both change under the emulator's
+   dispatcher lock, in one step (docs/contracts.md behaviour 60). */
 typedef struct _DISPATCHER_HEADER {
   UCHAR Type;
   UCHAR Signalling;
   UCHAR Size;
   UCHAR Reserved1;
   LONG SignalState;
-  union {
-    LIST_ENTRY WaitListHead;
-    LONG SysThreadWaiters; /* the emulator's count of blocked waiters */
-  };
+  LIST_ENTRY WaitListHead;
 } DISPATCHER_HEADER;
 
 typedef struct _KEVENT {
@@ -294,6 +315,29 @@ typedef struct _KSEMAPHORE {
   DISPATCHER_HEADER Header;
   LONG Limit;
 } KSEMAPHORE, *PKSEMAPHORE, *PRKSEMAPHORE;
+
+/* Kernel mutex (mutant). OwnerThread is the owning PKTHREAD, NULL while signalled. */
+typedef struct _KMUTANT {
+  DISPATCHER_HEADER Header;
+  LIST_ENTRY MutantListEntry;
+  struct _KTHREAD* OwnerThread;
+  BOOLEAN Abandoned;
+  UCHAR ApcDisable;
+} KMUTANT, *PKMUTANT, *PRKMUTANT, KMUTEX, *PKMUTEX, *PRKMUTEX;
+
+/* Deferred procedure calls are not emulated; the type exists so timer prototypes compile. */
+typedef struct _KDPC* PKDPC;
+typedef struct _KDPC* PRKDPC;
+
+/* Timer. DueTime holds the emulator's expiry (monotonic clock, 100 ns) while queued. */
+typedef struct _KTIMER {
+  DISPATCHER_HEADER Header;
+  ULARGE_INTEGER DueTime;
+  LIST_ENTRY TimerListEntry; /* Flink non-NULL while the timer is queued */
+  PKDPC Dpc;
+  ULONG Processor;
+  LONG Period; /* ms, 0: one-shot */
+} KTIMER, *PKTIMER, *PRKTIMER;
 
 typedef struct _KWAIT_BLOCK {
   LIST_ENTRY WaitListEntry;
@@ -423,9 +467,46 @@ NTKERNELAPI PEPROCESS PsGetCurrentProcess(void);
 NTKERNELAPI PKTHREAD KeGetCurrentThread(void);
 NTKERNELAPI BOOLEAN PsIsSystemThread(PETHREAD Thread);
 NTKERNELAPI HANDLE PsGetThreadId(PETHREAD Thread);
-/* Whether normal kernel APCs are disabled for the caller: TRUE inside a system thread's critical
-   region, which every start routine begins in. */
+NTKERNELAPI HANDLE PsGetThreadProcessId(PETHREAD Thread);
+/* The calling thread's process, as PsGetCurrentProcess. */
+NTKERNELAPI PEPROCESS IoGetCurrentProcess(void);
+/* A referenced thread object for a client id (drop it with ObDereferenceObject). A NULL id gives
+   STATUS_INVALID_CID; an id no live thread of the calling runtime has, STATUS_INVALID_PARAMETER.
+   PASSIVE_LEVEL or APC_LEVEL. */
+NTKERNELAPI NTSTATUS PsLookupThreadByThreadId(HANDLE ThreadId, PETHREAD* Thread);
+
+/* ---- Thread notification --------------------------------------------------------------------- */
+typedef VOID (*PCREATE_THREAD_NOTIFY_ROUTINE)(HANDLE ProcessId, HANDLE ThreadId, BOOLEAN Create);
+typedef enum _PSCREATETHREADNOTIFYTYPE {
+  PsCreateThreadNotifyNonSystem = 0,
+  PsCreateThreadNotifySubsystems = 1
+} PSCREATETHREADNOTIFYTYPE;
+/* Registers a routine called for every system thread of every runtime: with Create TRUE on the
+   creating thread before the new one runs, with Create FALSE on the ending thread after its start
+   routine. At most 64 routines: STATUS_INSUFFICIENT_RESOURCES past that. PASSIVE_LEVEL. */
+NTKERNELAPI NTSTATUS PsSetCreateThreadNotifyRoutine(PCREATE_THREAD_NOTIFY_ROUTINE NotifyRoutine);
+/* As PsSetCreateThreadNotifyRoutine, but the Create TRUE call runs on the new thread, before its
+   start routine. NotifyInformation is the PCREATE_THREAD_NOTIFY_ROUTINE; another NotifyType is
+   STATUS_INVALID_PARAMETER. */
+NTKERNELAPI NTSTATUS PsSetCreateThreadNotifyRoutineEx(PSCREATETHREADNOTIFYTYPE NotifyType,
+                                                      PVOID NotifyInformation);
+/* Unregisters a routine; once it returns STATUS_SUCCESS the routine is not running and will not
+   run again. STATUS_PROCEDURE_NOT_FOUND for a routine not registered. PASSIVE_LEVEL. */
+NTKERNELAPI NTSTATUS PsRemoveCreateThreadNotifyRoutine(PCREATE_THREAD_NOTIFY_ROUTINE NotifyRoutine);
+
+/* ---- APCs and regions ------------------------------------------------------------------------ */
+/* Critical regions disable normal kernel APCs, guarded regions all APCs; both nest, and each Leave
+   must match an Enter (an unmatched Leave is bug check 0x1 APC_INDEX_MISMATCH). Every start routine
+   begins inside one critical region; owning a kernel mutex counts as one more. Any IRQL up to
+   APC_LEVEL. */
+NTKERNELAPI VOID KeEnterCriticalRegion(void);
+NTKERNELAPI VOID KeLeaveCriticalRegion(void);
+NTKERNELAPI VOID KeEnterGuardedRegion(void);
+NTKERNELAPI VOID KeLeaveGuardedRegion(void);
+/* TRUE inside a critical or guarded region, whatever the IRQL. */
 NTKERNELAPI BOOLEAN KeAreApcsDisabled(void);
+/* TRUE inside a guarded region or at IRQL >= APC_LEVEL. */
+NTKERNELAPI BOOLEAN KeAreAllApcsDisabled(void);
 
 /* ---- Objects and handles --------------------------------------------------------------------- */
 NTKERNELAPI NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
@@ -435,11 +516,25 @@ NTKERNELAPI LONG_PTR ObfReferenceObject(PVOID Object);
 NTKERNELAPI LONG_PTR ObfDereferenceObject(PVOID Object);
 #define ObReferenceObject(o) ObfReferenceObject(o)
 #define ObDereferenceObject(o) ObfDereferenceObject(o)
+/* Adds a reference to a thread or process object. STATUS_OBJECT_TYPE_MISMATCH when ObjectType is
+   given and the object is of another type. */
+NTKERNELAPI NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess,
+                                                POBJECT_TYPE ObjectType,
+                                                KPROCESSOR_MODE AccessMode);
+/* *PsThreadType or *PsProcessType for a thread or process object. */
+NTKERNELAPI POBJECT_TYPE ObGetObjectType(PVOID Object);
 NTKERNELAPI NTSTATUS ZwClose(HANDLE Handle);
 #define NtClose ZwClose
 
 /* ---- Waiting --------------------------------------------------------------------------------- */
-/* Timeout: NULL waits forever, 0 polls, negative is relative and positive absolute (system time),
+/* Waitable objects: events, semaphores, kernel mutexes, timers, threads and processes. A signal
+   satisfies waiters in the same step that changes the object's state, first-in first-out, so a
+   third thread can never take a signal meant for a waiter; WaitAll consumes all of its objects
+   together or none. A wait the signal satisfied raises a variable-class (1..15) waiter to its base
+   priority + the signal's increment, capped at 15 (real-time threads: none); the boost decays by
+   one per 30 ms of CPU time the thread uses (KeQueryPriorityThread shows it; the host priority
+   stays at the base level).
+   Timeout: NULL waits forever, 0 polls, negative is relative and positive absolute (system time),
    both in 100 ns units. Returns STATUS_SUCCESS or STATUS_TIMEOUT. */
 NTKERNELAPI NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason,
                                            KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
@@ -454,11 +549,19 @@ NTKERNELAPI NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_
                                               PKWAIT_BLOCK WaitBlockArray);
 NTKERNELAPI NTSTATUS ZwWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable,
                                            PLARGE_INTEGER Timeout);
+/* KeWaitForMultipleObjects over thread and process handles (at most MAXIMUM_WAIT_OBJECTS, else
+   STATUS_INVALID_PARAMETER). STATUS_INVALID_HANDLE for a bad handle. PASSIVE_LEVEL. */
+NTKERNELAPI NTSTATUS ZwWaitForMultipleObjects(ULONG Count, HANDLE Handles[], WAIT_TYPE WaitType,
+                                              BOOLEAN Alertable, PLARGE_INTEGER Timeout);
 NTKERNELAPI NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
                                             PLARGE_INTEGER Interval);
 
 NTKERNELAPI VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State);
+/* Returns the previous state. A synchronization event with a waiter stays 0: the waiter took it. */
 NTKERNELAPI LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait);
+/* Releases the waiters of the moment and leaves the event non-signalled; returns the previous
+   state. */
+NTKERNELAPI LONG KePulseEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait);
 NTKERNELAPI LONG KeResetEvent(PRKEVENT Event);
 NTKERNELAPI VOID KeClearEvent(PRKEVENT Event);
 NTKERNELAPI LONG KeReadStateEvent(PRKEVENT Event);
@@ -468,6 +571,35 @@ NTKERNELAPI VOID KeInitializeSemaphore(PRKSEMAPHORE Semaphore, LONG Count, LONG 
 NTKERNELAPI LONG KeReleaseSemaphore(PRKSEMAPHORE Semaphore, KPRIORITY Increment, LONG Adjustment,
                                     BOOLEAN Wait);
 NTKERNELAPI LONG KeReadStateSemaphore(PRKSEMAPHORE Semaphore);
+
+/* ---- Kernel mutexes ----------------------------------------------------------------------------
+ */
+/* Signalled (unowned); Level is ignored. A satisfied wait makes the waiter the owner; the owner may
+   wait again (recursion) and must release as often. Owning one disables normal kernel APCs. */
+NTKERNELAPI VOID KeInitializeMutex(PRKMUTEX Mutex, ULONG Level);
+/* Returns the previous SignalState: 0 means the mutex is now signalled (free). Releasing a mutex
+   the caller does not own is bug check 0xC4 (Windows raises STATUS_MUTANT_NOT_OWNED); a system
+   thread that ends owning one is bug check 0x4000008A THREAD_TERMINATE_HELD_MUTEX. Wakes with
+   MUTANT_INCREMENT. IRQL <= DISPATCH_LEVEL. */
+NTKERNELAPI LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait);
+/* 1 while unowned, 1 - depth while owned. */
+NTKERNELAPI LONG KeReadStateMutex(PRKMUTEX Mutex);
+
+/* ---- Timers ---------------------------------------------------------------------------------- */
+/* A non-signalled notification timer (KeInitializeTimer) or timer of the given type. */
+NTKERNELAPI VOID KeInitializeTimer(PKTIMER Timer);
+NTKERNELAPI VOID KeInitializeTimerEx(PKTIMER Timer, TIMER_TYPE Type);
+/* Queues the timer to signal at DueTime (negative: relative, positive: absolute system time, both
+   100 ns; an absolute time is converted once, at this call), then every Period ms (0: once).
+   Returns TRUE if it was already queued (that expiry is cancelled). A one-shot set clears the
+   state; a periodic set leaves it. A non-NULL Dpc is bug check 0xC4 (DPCs are not emulated).
+   A synchronization timer satisfies one wait and resets; a notification timer stays signalled.
+   IRQL <= DISPATCH_LEVEL. */
+NTKERNELAPI BOOLEAN KeSetTimer(PKTIMER Timer, LARGE_INTEGER DueTime, PKDPC Dpc);
+NTKERNELAPI BOOLEAN KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dpc);
+/* Dequeues the timer; TRUE if it was queued. The state is left as it is. */
+NTKERNELAPI BOOLEAN KeCancelTimer(PKTIMER Timer);
+NTKERNELAPI BOOLEAN KeReadStateTimer(PKTIMER Timer);
 
 /* ---- Thread information, processes ----------------------------------------------------------- */
 /* ThreadBasicInformation only; STATUS_INFO_LENGTH_MISMATCH for a wrong length,
@@ -482,9 +614,11 @@ NTKERNELAPI NTSTATUS ZwQueryInformationThread(HANDLE ThreadHandle,
 NTKERNELAPI NTSTATUS ZwTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus);
 
 /* ---- Priorities ------------------------------------------------------------------------------ */
+/* The thread's current priority, with any wake boost still in force. */
 NTKERNELAPI KPRIORITY KeQueryPriorityThread(PKTHREAD Thread);
-/* Returns the previous priority. 1..31 stored as given, 0 stored as 1; outside 0..31 is bug check
-   0xC4. Called at PASSIVE_LEVEL or APC_LEVEL (above: bug check 0xA). */
+/* Returns the previous priority (boost included) and ends any boost. 1..31 stored as given, 0
+   stored as 1; outside 0..31 is bug check 0xC4. Called at PASSIVE_LEVEL or APC_LEVEL (above: bug
+   check 0xA). */
 NTKERNELAPI KPRIORITY KeSetPriorityThread(PKTHREAD Thread, KPRIORITY Priority);
 /* New base = process base + Increment, kept in the process's class (1..15 or 16..31); |Increment|
    >= 16 saturates. Returns the previous increment (+-16 when saturated). */
@@ -497,12 +631,59 @@ NTKERNELAPI VOID KeRaiseIrql(KIRQL NewIrql, PKIRQL OldIrql);
 NTKERNELAPI VOID KeLowerIrql(KIRQL NewIrql);
 
 /* ---- Processors and affinity ----------------------------------------------------------------- */
+/* One processor group, group 0: processor number n is Linux CPU n (0..63); the active processors
+   are the CPUs this process may use (taskset, cpuset). The processor index equals the number. */
+#define ALL_PROCESSOR_GROUPS 0xffff
+#define INVALID_PROCESSOR_INDEX 0xffffffff
+typedef struct _PROCESSOR_NUMBER {
+  USHORT Group;
+  UCHAR Number;
+  UCHAR Reserved;
+} PROCESSOR_NUMBER, *PPROCESSOR_NUMBER;
+
 NTKERNELAPI ULONG KeQueryActiveProcessorCount(PKAFFINITY ActiveProcessors);
-/* Sets the calling thread's affinity (bit n = Linux CPU n, group 0 = CPUs 0..63) and returns the
-   previous one; KeRevertToUserAffinityThreadEx restores it. A mask naming no usable
-   CPU leaves the affinity unchanged. */
+NTKERNELAPI KAFFINITY KeQueryActiveProcessors(void);
+/* Active processors of GroupNumber (0 or ALL_PROCESSOR_GROUPS; another group has none: 0). */
+NTKERNELAPI ULONG KeQueryActiveProcessorCountEx(USHORT GroupNumber);
+/* Highest Linux CPU number this process may use + 1, for group 0 or ALL_PROCESSOR_GROUPS. */
+NTKERNELAPI ULONG KeQueryMaximumProcessorCountEx(USHORT GroupNumber);
+NTKERNELAPI USHORT KeQueryActiveGroupCount(void);
+NTKERNELAPI USHORT KeQueryMaximumGroupCount(void);
+/* The CPU the caller runs on; ProcNumber (optional) receives {0, that CPU}. */
+NTKERNELAPI ULONG KeGetCurrentProcessorNumberEx(PPROCESSOR_NUMBER ProcNumber);
+/* STATUS_SUCCESS, or STATUS_INVALID_PARAMETER for an index past KeQueryMaximumProcessorCountEx. */
+NTKERNELAPI NTSTATUS KeGetProcessorNumberFromIndex(ULONG ProcIndex, PPROCESSOR_NUMBER ProcNumber);
+/* The index, or INVALID_PROCESSOR_INDEX for a group other than 0 or a number out of range. */
+NTKERNELAPI ULONG KeGetProcessorIndexFromNumber(PPROCESSOR_NUMBER ProcNumber);
+
+/* Affinity of the calling thread (KAFFINITY bit n = Linux CPU n). Its user affinity is what it
+   ran on before its first affinity call, remembered once. KeSetSystemAffinityThreadEx puts a
+   system affinity in force and returns the previous system affinity, 0 when the thread was at its
+   user affinity. KeRevertToUserAffinityThreadEx(prev) makes prev the system affinity, or, for 0,
+   returns to the user affinity. A mask naming no CPU this process may use changes nothing. At most
+   DISPATCH_LEVEL. */
 NTKERNELAPI KAFFINITY KeSetSystemAffinityThreadEx(KAFFINITY Affinity);
 NTKERNELAPI VOID KeRevertToUserAffinityThreadEx(KAFFINITY Affinity);
+/* As the Ex forms, without a previous value: revert always returns to the user affinity. */
+NTKERNELAPI VOID KeSetSystemAffinityThread(KAFFINITY Affinity);
+NTKERNELAPI VOID KeRevertToUserAffinityThread(void);
+
+/* ---- Time ------------------------------------------------------------------------------------ */
+/* System time: 100 ns units since 1601-01-01 UTC (Precise: the finest clock; the other form may
+   lag by up to a scheduler tick). Any IRQL. */
+NTKERNELAPI VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime);
+NTKERNELAPI VOID KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime);
+/* Interrupt time: 100 ns units since boot (CLOCK_BOOTTIME), never decreasing. QpcTimeStamp
+   (optional) receives the matching KeQueryPerformanceCounter value. */
+NTKERNELAPI ULONGLONG KeQueryInterruptTime(void);
+NTKERNELAPI ULONG64 KeQueryInterruptTimePrecise(PULONG64 QpcTimeStamp);
+/* A monotonic count (CLOCK_MONOTONIC, ns) and, in PerformanceFrequency (optional), its rate:
+   1,000,000,000 Hz. */
+NTKERNELAPI LARGE_INTEGER KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency);
+/* Busy-waits MicroSeconds (Microsoft advises at most 50) without yielding the CPU. */
+NTKERNELAPI VOID KeStallExecutionProcessor(ULONG MicroSeconds);
+/* 100 ns units per clock tick: 156250 (15.625 ms). */
+NTKERNELAPI ULONG KeQueryTimeIncrement(void);
 
 /* ---- Devices --------------------------------------------------------------------------------- */
 NTKERNELAPI NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
