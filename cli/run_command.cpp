@@ -5,6 +5,8 @@
 // The passes are merged, the tpbench block added, the record written atomically and the summary
 // printed. Interrupted runs still write what was measured, marked partial, and exit 130.
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -96,6 +98,30 @@ std::vector<std::string> variant_keys() {
   return keys;
 }
 
+// A test hook that exercises the real Ctrl-C path at a known point: with
+// TPB_TEST_INTERRUPT_AFTER_RUNS=N in the environment, the process sends itself SIGINT once N
+// benchmark runs (over all passes) have been reported. Unset, it only forwards.
+class InterruptAfterRuns : public benchmark::BenchmarkReporter {
+ public:
+  explicit InterruptAfterRuns(benchmark::BenchmarkReporter& sink) : sink_(sink) {
+    if (const char* n = std::getenv("TPB_TEST_INTERRUPT_AFTER_RUNS")) limit_ = std::atol(n);
+  }
+  bool ReportContext(const Context& context) override { return sink_.ReportContext(context); }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    sink_.ReportRuns(runs);
+    if (limit_ > 0 && ++reported() == limit_) std::raise(SIGINT);
+  }
+  void Finalize() override { sink_.Finalize(); }
+
+ private:
+  static long& reported() {  // across passes: each pass has its own reporter
+    static long count = 0;
+    return count;
+  }
+  benchmark::BenchmarkReporter& sink_;
+  long limit_ = 0;
+};
+
 // Runs every selected benchmark once per pass, `options.repetitions` passes (fewer when
 // interrupted), and returns Google Benchmark's JSON of each pass.
 std::vector<report::BenchmarkOutput> run_passes(const RunOptions& options,
@@ -108,7 +134,8 @@ std::vector<report::BenchmarkOutput> run_passes(const RunOptions& options,
     benchmark::JSONReporter json_reporter;
     json_reporter.SetOutputStream(&json_text);
     json_reporter.SetErrorStream(&benchmark_errors);
-    progress.set_sink(&json_reporter);
+    InterruptAfterRuns sink(json_reporter);
+    progress.set_sink(&sink);
     const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&progress);
     progress.set_sink(nullptr);
     if (ran > 0) passes.push_back(report::parse_benchmark_output(json_text.str()));

@@ -103,7 +103,7 @@ struct RecordedOptions {
 };
 
 struct BackendCapabilities {
-  std::string priority;  // "applied", "arena_level", "none"
+  std::string priority;  // "applied", "arena-level", "none"
   bool affinity = false;
   bool unpinned_window = false;
   bool per_cpu_limit = false;
