@@ -1,5 +1,5 @@
 // KAFFINITY masks (bit n = Linux CPU n, group 0 = CPUs 0..63) <-> CPU lists, and a thread's
-// system and user affinity (docs/contracts.md behaviour 63).
+// system and user affinity (docs/contracts.md section 7.4).
 #pragma once
 
 #include <vector>

@@ -1,4 +1,4 @@
-// DDI: kernel mutexes (docs/contracts.md behaviour 64). Acquiring is a wait (KeWaitForSingleObject,
+// DDI: kernel mutexes (docs/contracts.md section 7.5). Acquiring is a wait (KeWaitForSingleObject,
 // KeWaitForMutexObject, KeWaitForMultipleObjects); the dispatcher records the owner.
 #include <systhread/wdm.h>
 

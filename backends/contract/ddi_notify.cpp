@@ -1,4 +1,4 @@
-// DDI: thread-notify routines (docs/contracts.md behaviour 67).
+// DDI: thread-notify routines (docs/contracts.md section 7.8).
 #include <systhread/wdm.h>
 
 #include "contract/bugcheck.hpp"

@@ -1,4 +1,4 @@
-// DDI: processors and processor numbers (docs/contracts.md behaviour 63). One group, group 0:
+// DDI: processors and processor numbers (docs/contracts.md section 7.7). One group, group 0:
 // processor number n is Linux CPU n; the active ones are the CPUs this process may use.
 #include <systhread/wdm.h>
 

@@ -1,4 +1,4 @@
-// DDI: critical and guarded regions and the APC questions (docs/contracts.md behaviour 61). No APC
+// DDI: critical and guarded regions and the APC questions (docs/contracts.md section 7.2). No APC
 // is ever delivered here; the counts answer KeAreApcsDisabled / KeAreAllApcsDisabled as Windows
 // would.
 #include <systhread/wdm.h>

@@ -1,5 +1,5 @@
 // DDI: system time, interrupt time, the performance counter and stalls (docs/contracts.md
-// behaviour 66). Any IRQL; no runtime is consulted.
+// section 7.7). Any IRQL; no runtime is consulted.
 #include <systhread/wdm.h>
 
 #include <ctime>

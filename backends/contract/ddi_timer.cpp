@@ -1,4 +1,4 @@
-// DDI: timers (docs/contracts.md behaviour 65). DPCs are not emulated: a timer only signals.
+// DDI: timers (docs/contracts.md section 7.6). DPCs are not emulated: a timer only signals.
 #include <systhread/wdm.h>
 
 #include <atomic>

@@ -1,4 +1,4 @@
-// Thread-notify routines (PsSetCreateThreadNotifyRoutine[Ex]; docs/contracts.md behaviour 67):
+// Thread-notify routines (PsSetCreateThreadNotifyRoutine[Ex]; docs/contracts.md section 7.8):
 // process-wide, at most 64, called for every system thread of every runtime. Removal waits until
 // no call of the routine is in flight.
 #pragma once

@@ -1,4 +1,4 @@
-// The timer queue behind KTIMER (docs/contracts.md behaviour 65): one host thread, started on the
+// The timer queue behind KTIMER (docs/contracts.md section 7.6): one host thread, started on the
 // first KeSetTimer, signals each timer at its due time under the dispatcher lock and requeues
 // periodic ones. It belongs to no runtime and never runs driver code.
 #pragma once

@@ -297,7 +297,7 @@ typedef enum _THREADINFOCLASS {
 /* ---- Dispatcher objects ---------------------------------------------------------------------- */
 /* SignalState is the object's state (> 0 signalled; for a mutex, 1 free and 1 - depth owned);
    WaitListHead links the emulator's waiters first-in, first-out. Both change under the emulator's
-   dispatcher lock, in one step (docs/contracts.md behaviour 60). */
+   dispatcher lock, in one step (docs/contracts.md section 7.1). */
 typedef struct _DISPATCHER_HEADER {
   UCHAR Type;
   UCHAR Signalling;
