@@ -1,12 +1,14 @@
 // tpbench topology and run --dry-run: `topology --xml FILE` and `--synthetic DESC` print, as JSON,
 // the plan the library computes for that topology (every placement with its CPUs, the c2c pairs,
 // sampled above 64 PUs) and refuse bad inputs with exit 2; under a restricted affinity (taskset)
-// the host's plan and a dry run use only the allowed CPUs and list each skipped case once; a dry
-// run measures nothing and writes no record; `run --help` lists exactly the placements
-// `--placement` accepts. The built tpbench (TPB_TPBENCH) runs as a child with bounded waits.
+// the host's plan, a dry run and a run's record use only the allowed CPUs and list each skipped
+// case once; a dry run measures nothing and writes no record; `run --help` lists exactly the
+// placements `--placement` accepts. The built tpbench (TPB_TPBENCH) runs as a child with bounded
+// waits.
 #include <sched.h>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -185,6 +187,38 @@ TEST(CliTopologyPlan, DryRunUnderTasksetStaysOnAllowedCpu) {
                           }),
             1)
       << r.out;
+}
+
+// A short real run under taskset -c X: the record's topology block plans on X only, and its
+// skipped list names each case once.
+TEST(CliTopologyPlan, RecordUnderTasksetPlansOnAllowedCpu) {
+  const std::vector<int> allowed = affinity();
+  if (allowed.size() < 2 || !std::filesystem::exists(kTaskset))
+    GTEST_SKIP() << "needs two CPUs and taskset";
+  const int only = allowed.back();
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("tpbench-taskset-record-" + std::to_string(::getpid()));
+  const auto out = dir / "record.json";
+  const ProcessResult r =
+      tpbench({"run", "--quick", "--no-progress", "--repetitions", "1", "--min-time", "0.001",
+               "--filter", "creation/start_latency/backend:reference/placement:same_cpu/priority:8",
+               "--out", out.string()},
+              std::to_string(only));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(out);
+  const auto record = nlohmann::json::parse(in).at("tpbench");
+  std::filesystem::remove_all(dir);
+  const auto& topology = record.at("topology");
+  ASSERT_EQ(topology.at("cpus").size(), 1U);
+  EXPECT_EQ(topology.at("cpus")[0].at("os_index"), only);
+  for (const auto& row : topology.at("placements")) {
+    if (!row.at("available")) continue;
+    for (int cpu : row.at("cpus")) EXPECT_EQ(cpu, only) << row.dump();
+  }
+  std::set<std::string> seen;
+  for (const auto& s : record.at("skipped"))
+    EXPECT_TRUE(seen.insert(s.at("what").get<std::string>()).second) << s.dump();
+  EXPECT_EQ(seen.count("creation/*/placement:other_cpu"), 1U);
 }
 
 // A dry run lists what it announces, with CPUs that match the names, and writes nothing.
