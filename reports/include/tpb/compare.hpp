@@ -174,7 +174,7 @@ nlohmann::json json_report(const Comparison& comparison);
 struct ChangePointOptions {
   double alpha = 0.005;         // permutation p-value needed to accept a change point
   int permutations = 399;       // per candidate
-  std::size_t min_segment = 3;  // points on each side of a change point
+  std::size_t min_segment = 2;  // points on each side of a change point
   std::uint64_t seed = 0x7470626eULL;
 };
 
