@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -25,44 +24,34 @@ void write_text(const std::string& option, const std::string& path, const std::s
 
 }  // namespace
 
-LoadedRecord load_for_compare(const std::filesystem::path& path) {
-  LoadedRecord loaded;
-  loaded.path = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(loaded.path + ": cannot read");
-  std::stringstream text;
-  text << in.rdbuf();
-  if (text.str().empty()) throw UsageError(loaded.path + ": empty file");
+LoadedRecord loaded(report::RunRecord record, const std::string& source) {
+  LoadedRecord out;
+  out.path = source;
+  out.record = std::move(record);
   try {
-    loaded.record = report::parse_benchmark_json(text.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw UsageError(
-        fmt::format("{}: not valid JSON (truncated or corrupt): {}", loaded.path, e.what()));
-  }
-  try {
-    loaded.samples = compare::samples_from_record(loaded.record, loaded.path);
+    out.samples = compare::samples_from_record(out.record, source);
   } catch (const compare::CompareInputError& e) {
     throw UsageError(e.what());
   }
-  loaded.machine = compare::machine_facts(loaded.record);
-  return loaded;
+  return out;
+}
+
+LoadedRecord load_for_compare(const std::filesystem::path& path) {
+  try {
+    return loaded(report::load_record(path), path.string());
+  } catch (const report::RecordError& e) {
+    throw UsageError(e.what());
+  }
 }
 
 std::string machine_mismatch(const LoadedRecord& base, const LoadedRecord& next,
                              bool allow_mismatch) {
-  std::string problem;
-  for (const auto* side : {&base, &next})
-    if (problem.empty() && side->machine.empty())
-      problem = side->path + ": not a tpbench record (no tpbench block): its machine is unknown";
-  if (problem.empty()) {
-    const auto differences = compare::machine_differences(base.machine, next.machine);
-    if (!differences.empty()) {
-      problem = "records from different machines: ";
-      for (std::size_t i = 0; i < differences.size(); ++i)
-        problem += (i ? "; " : "") + differences[i];
-    }
-  }
-  if (!problem.empty() && allow_mismatch) {
+  const auto differences = report::machine_differences(
+      report::machine_identity(base.record.tpbench), report::machine_identity(next.record.tpbench));
+  if (differences.empty()) return {};
+  std::string problem = "records from different machines: ";
+  for (std::size_t i = 0; i < differences.size(); ++i) problem += (i ? "; " : "") + differences[i];
+  if (allow_mismatch) {
     std::cerr << "warning (--allow-mismatch): " << problem << '\n';
     return {};
   }

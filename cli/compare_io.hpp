@@ -3,13 +3,10 @@
 #pragma once
 
 #include <filesystem>
-#include <map>
-#include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include <tpb/compare.hpp>
+#include <tpb/record.hpp>
 
 #include "options.hpp"
 
@@ -17,17 +14,17 @@ namespace tpb::cli {
 
 struct LoadedRecord {
   std::string path;
-  nlohmann::json record;
+  report::RunRecord record;
   compare::SampleSet samples;
-  std::map<std::string, std::string> machine;  // empty: not a tpbench record
 };
 
-// Throws UsageError (exit 2) naming the file when it cannot be read, parsed or compared.
+// Reads a record (report::load_record) and its samples. Throws UsageError (exit 2) naming the
+// file when it cannot be read, is not a tpbench record, or holds no repetition.
 LoadedRecord load_for_compare(const std::filesystem::path& path);
+LoadedRecord loaded(report::RunRecord record, const std::string& source);
 
-// Empty when the records may be compared; else the one-line reason they may not (exit 3): a
-// record that is not tpbench's, or the machine facts that differ. `allow_mismatch` turns the
-// refusal into a warning on stderr.
+// Empty when the records may be compared; else the one-line reason they may not (exit 3): the
+// machine facts that differ. `allow_mismatch` turns the refusal into a warning on stderr.
 std::string machine_mismatch(const LoadedRecord& base, const LoadedRecord& next,
                              bool allow_mismatch);
 

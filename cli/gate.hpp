@@ -9,17 +9,16 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include <tpb/compare.hpp>
+#include <tpb/record.hpp>
 
 namespace tpb::cli {
 
 // Runs `tpbench run ARGS --out OUT --no-progress` (this executable), its stdout to OUT.log.
 // Returns the record. Throws UsageError when the run rejects its options (exit 2), and
 // GateInterrupted when it was interrupted (exit 130).
-nlohmann::json run_child(const std::vector<std::string>& run_args,
-                         const std::filesystem::path& out);
+report::RunRecord run_child(const std::vector<std::string>& run_args,
+                            const std::filesystem::path& out);
 
 struct GateInterrupted {};
 
@@ -35,7 +34,7 @@ compare::RunValues run_values(const compare::SampleSet& samples);
 
 struct GateResult {
   std::vector<compare::Comparison> comparisons;  // one per baseline, with every sample
-  nlohmann::json first_record;                   // the gate's own run (before any re-run)
+  report::RunRecord first_record;                // the gate's own run (before any re-run)
   compare::SampleSet first_samples;              // its samples
   std::size_t reruns = 0;                        // re-runs made
   std::vector<std::string> rerun_names;          // benchmarks re-run, at least once
@@ -48,7 +47,7 @@ struct GateResult {
 // `make_baselines` is called with the first run's record (the history baseline depends on its
 // machine); the suspects are the union over the baselines it returns (the self-test judges one
 // run against several). Throws GateUntrusted from make_baselines' refusal.
-using BaselineMaker = std::function<std::vector<Baseline>(const nlohmann::json& first_record)>;
+using BaselineMaker = std::function<std::vector<Baseline>(const report::RunRecord& first_record)>;
 struct GateUntrusted {
   std::string why;
 };

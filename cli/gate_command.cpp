@@ -77,8 +77,8 @@ std::string exact_filter(const std::vector<std::string>& names) {
   return out + ")$";
 }
 
-nlohmann::json run_child(const std::vector<std::string>& run_args,
-                         const std::filesystem::path& out) {
+report::RunRecord run_child(const std::vector<std::string>& run_args,
+                            const std::filesystem::path& out) {
   std::vector<std::string> args = {"/proc/self/exe", "run"};
   args.insert(args.end(), run_args.begin(), run_args.end());
   args.insert(args.end(), {"--out", out.string(), "--no-progress"});
@@ -101,8 +101,8 @@ nlohmann::json run_child(const std::vector<std::string>& run_args,
   if (code != kExitSuccess)
     throw UsageError(fmt::format("the run failed (exit {}); its output is in {}", code, log));
   try {
-    return report::read_json_file(out);
-  } catch (const std::exception& e) {
+    return report::load_record(out);
+  } catch (const report::RecordError& e) {
     throw UsageError(e.what());
   }
 }
@@ -266,19 +266,15 @@ int run_gate(const Invocation& invocation) {
   }
   const std::size_t history_runs = values["history-runs"].as<std::size_t>();
   const bool allow_mismatch = values["allow-mismatch"].as<bool>();
-  const BaselineMaker make_baselines = [&](const nlohmann::json& first) {
+  const BaselineMaker make_baselines = [&](const report::RunRecord& first) {
     Baseline baseline;
     if (base_record) {
-      LoadedRecord next;
-      next.path = "the gate's run";
-      next.record = first;
-      next.machine = compare::machine_facts(first);
+      const LoadedRecord next = loaded(first, "the gate's run");
       if (auto why = machine_mismatch(*base_record, next, allow_mismatch); !why.empty())
         throw GateUntrusted{why};
       baseline.record = base_record->samples;
     } else {
-      const auto fingerprint =
-          history::run_from_record(first, "the gate's run", branch).info.fingerprint;
+      const auto fingerprint = report::machine_identity(first.tpbench).fingerprint;
       std::vector<history::Series> recent;
       try {
         recent = store->query_series({"", {fingerprint, branch, history_runs}});
@@ -322,7 +318,7 @@ int run_gate(const Invocation& invocation) {
   // The gate's own run is kept: in --out when asked, and in the history with --db. When the
   // history cannot take it, the record is written all the same (to the default path when no
   // --out was given), so nothing measured is lost.
-  if (out_given) report::write_json_file(result.first_record, *(out + 1));
+  if (out_given) report::write_record(result.first_record, *(out + 1));
   std::string history_failure;
   if (store) {
     try {
@@ -330,7 +326,7 @@ int run_gate(const Invocation& invocation) {
     } catch (const UsageError& e) {
       const std::filesystem::path kept =
           out_given ? std::filesystem::path(*(out + 1)) : default_record_path();
-      if (!out_given) report::write_json_file(result.first_record, kept);
+      if (!out_given) report::write_record(result.first_record, kept);
       history_failure = fmt::format("--db: {} (the run's record: {})", e.what(), kept.string());
     }
   }

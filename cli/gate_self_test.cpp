@@ -220,7 +220,7 @@ int run_gate_self_test(const SelfTestOptions& options) {
         file_baseline.record = base;
         const Baseline db_baseline = history_values();
         const auto result = gate_once(
-            [&](const nlohmann::json&) {
+            [&](const report::RunRecord&) {
               return std::vector<Baseline>{file_baseline, db_baseline};
             },
             args, options.compare, options.max_reruns, work_dir,

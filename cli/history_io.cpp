@@ -1,12 +1,8 @@
 #include "history_io.hpp"
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
-
-#include <tpb/report.hpp>
 
 namespace tpb::cli {
 
@@ -38,7 +34,7 @@ std::string current_branch(const std::string& given) {
   return out == "HEAD" ? std::string() : out;
 }
 
-bool append_record(history::HistoryStore& store, const nlohmann::json& record,
+bool append_record(history::HistoryStore& store, const report::RunRecord& record,
                    const std::string& source, const std::string& branch) {
   try {
     return store.append_run(history::run_from_record(record, source, branch));
@@ -49,17 +45,11 @@ bool append_record(history::HistoryStore& store, const nlohmann::json& record,
 
 bool append_record_file(history::HistoryStore& store, const std::filesystem::path& path,
                         const std::string& branch) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(path.string() + ": cannot read");
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json record;
   try {
-    record = report::parse_benchmark_json(text.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw UsageError(fmt::format("{}: not valid JSON: {}", path.string(), e.what()));
+    return append_record(store, report::load_record(path), path.string(), branch);
+  } catch (const report::RecordError& e) {
+    throw UsageError(e.what());
   }
-  return append_record(store, record, path.string(), branch);
 }
 
 }  // namespace tpb::cli

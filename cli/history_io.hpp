@@ -6,9 +6,8 @@
 #include <memory>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include <tpb/history.hpp>
+#include <tpb/record.hpp>
 
 #include "options.hpp"
 
@@ -27,7 +26,7 @@ std::string current_branch(const std::string& given);
 
 // Appends a record (already read) or a record file; false when that run was already stored.
 // Throws UsageError naming the file when it cannot be read or is not a tpbench record.
-bool append_record(history::HistoryStore& store, const nlohmann::json& record,
+bool append_record(history::HistoryStore& store, const report::RunRecord& record,
                    const std::string& source, const std::string& branch);
 bool append_record_file(history::HistoryStore& store, const std::filesystem::path& path,
                         const std::string& branch);

@@ -214,8 +214,8 @@ int run_run(const Invocation& invocation) {
     std::cout << "history: a partial run is not appended\n";
   } else if (store) {
     // The record is already on disk: a failure here loses nothing measured.
-    const bool added = append_record(*store, nlohmann::json(record), options.out.string(),
-                                     current_branch(options.branch));
+    const bool added =
+        append_record(*store, record, options.out.string(), current_branch(options.branch));
     std::cout << fmt::format("history: {} {}\n", added ? "appended to" : "already in",
                              store->location());
   }

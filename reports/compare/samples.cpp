@@ -1,7 +1,6 @@
-// From a run record to what compare judges: per benchmark, one gated value per repetition; and
-// the machine facts two records must share.
+// From a run record to what compare judges: per benchmark, one gated value per repetition.
 #include <cmath>
-#include <cstdint>
+#include <limits>
 
 #include <fmt/format.h>
 #include <tpb/compare.hpp>
@@ -19,20 +18,15 @@ double ns_per(const std::string& unit) {
 }
 
 // The record's value for one repetition: p50_ns where reported, else real_time in ns; NaN when
-// neither is a finite positive number.
-double gated_value(const nlohmann::json& entry, std::string& metric) {
-  const auto number = [&](const char* key) {
-    const auto it = entry.find(key);
-    return it != entry.end() && it->is_number() ? it->get<double>()
-                                                : std::numeric_limits<double>::quiet_NaN();
-  };
-  if (entry.contains("p50_ns")) {
+// neither is a finite number.
+double gated_value(const report::BenchmarkEntry& entry, std::string& metric) {
+  if (const auto p50 = entry.counters.find("p50_ns"); p50 != entry.counters.end()) {
     metric = "p50_ns";
-    return number("p50_ns");
+    return p50->second;
   }
   metric = "real_time";
-  const double scale = ns_per(entry.value("time_unit", std::string("ns")));
-  return number("real_time") * (scale > 0 ? scale : std::numeric_limits<double>::quiet_NaN());
+  const double scale = ns_per(entry.time_unit);
+  return scale > 0 ? entry.real_time * scale : std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace
@@ -41,22 +35,18 @@ Direction direction_of(const std::string& counter) {
   return counter.ends_with("_per_second") ? Direction::kHigherIsBetter : Direction::kLowerIsBetter;
 }
 
-SampleSet samples_from_record(const nlohmann::json& record, const std::string& source) {
-  if (!record.is_object() || !record.contains("benchmarks") || !record["benchmarks"].is_array())
-    throw CompareInputError(source + ": not a Google Benchmark record (no \"benchmarks\" array)");
+SampleSet samples_from_record(const report::RunRecord& record, const std::string& source) {
   SampleSet out;
   bool any_aggregate = false;
-  for (const auto& entry : record["benchmarks"]) {
-    if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string())
-      throw CompareInputError(source + ": a benchmark entry without a name");
-    if (entry.value("run_type", std::string("iteration")) == "aggregate") {
+  for (const auto& entry : record.benchmarks) {
+    if (entry.run_type == "aggregate") {
       any_aggregate = true;
       continue;
     }
-    const std::string name = entry.value("run_name", entry["name"].get<std::string>());
+    const std::string& name = entry.run_name.empty() ? entry.name : entry.run_name;
     Samples& samples = out[name];
-    if (entry.value("error_occurred", false)) {
-      samples.invalid = "failed: " + entry.value("error_message", std::string("error_occurred"));
+    if (entry.error_occurred) {
+      samples.invalid = "failed: " + entry.error_message.value_or("error_occurred");
       continue;
     }
     std::string metric;
@@ -65,7 +55,7 @@ SampleSet samples_from_record(const nlohmann::json& record, const std::string& s
     samples.direction = direction_of(metric);
     if (!std::isfinite(value) || value <= 0) {
       samples.invalid = fmt::format("repetition {}: {} is not a positive finite number",
-                                    entry.value("repetition_index", 0), metric);
+                                    entry.repetition_index, metric);
       continue;
     }
     samples.values.push_back(value);
@@ -75,85 +65,6 @@ SampleSet samples_from_record(const nlohmann::json& record, const std::string& s
         source + (any_aggregate ? ": aggregates only, no per-repetition entries to compare "
                                   "(record every repetition)"
                                 : ": no benchmarks"));
-  return out;
-}
-
-std::map<std::string, std::string> machine_facts(const nlohmann::json& record) {
-  std::map<std::string, std::string> facts;
-  if (!record.is_object() || !record.contains("tpbench") || !record["tpbench"].is_object())
-    return facts;
-  const auto& block = record["tpbench"];
-  const auto text = [](const nlohmann::json& value) {
-    return value.is_string() ? value.get<std::string>() : value.dump();
-  };
-  if (block.contains("machine") && block["machine"].is_object()) {
-    for (const auto& [key, value] : block["machine"].items())
-      if (key != "fingerprint") facts[key] = text(value);
-    return facts;
-  }
-  // Records made before the machine block: the same facts, read from where they were kept.
-  const auto field = [&](const char* key) {
-    return block.contains(key) ? block[key] : nlohmann::json(nullptr);
-  };
-  const auto topology = field("topology");
-  if (topology.is_object())
-    for (const char* key : {"packages", "numa_nodes", "l3_groups", "cores", "logical_cpus"})
-      facts[std::string("topology.") + key] = text(topology.value(key, nlohmann::json(nullptr)));
-  const auto kernel = field("kernel");
-  if (kernel.is_object())
-    facts["kernel"] = text(kernel.value("release", nlohmann::json(nullptr))) + " " +
-                      text(kernel.value("machine", nlohmann::json(nullptr)));
-  const auto virt = field("virtualisation");
-  if (virt.is_object()) facts["virtualisation"] = text(virt.value("vm", nlohmann::json(nullptr)));
-  std::string backends;
-  for (const auto& backend : field("backends"))
-    if (backend.is_object()) backends += (backends.empty() ? "" : ",") + text(backend["name"]);
-  facts["backends"] = backends;
-  facts["priority_map"] = machine_fingerprint({{"map", field("priority_map").dump()}});
-  return facts;
-}
-
-std::string machine_fingerprint(const std::map<std::string, std::string>& facts) {
-  // FNV-1a, 64 bits, over "key=value\n" in key order: stable across builds and platforms.
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  const auto mix = [&](std::string_view text) {
-    for (unsigned char c : text) {
-      hash ^= c;
-      hash *= 0x100000001b3ULL;
-    }
-  };
-  for (const auto& [key, value] : facts) {
-    mix(key);
-    mix("=");
-    mix(value);
-    mix("\n");
-  }
-  return fmt::format("{:016x}", hash);
-}
-
-std::vector<std::string> machine_differences(const std::map<std::string, std::string>& base,
-                                             const std::map<std::string, std::string>& next) {
-  std::vector<std::string> out;
-  auto b = base.begin();
-  auto n = next.begin();
-  const auto shorten = [](const std::string& v) {
-    return v.size() > 60 ? v.substr(0, 57) + "..." : v;
-  };
-  while (b != base.end() || n != next.end()) {
-    if (n == next.end() || (b != base.end() && b->first < n->first)) {
-      out.push_back(fmt::format("{}: {} vs (absent)", b->first, shorten(b->second)));
-      ++b;
-    } else if (b == base.end() || n->first < b->first) {
-      out.push_back(fmt::format("{}: (absent) vs {}", n->first, shorten(n->second)));
-      ++n;
-    } else {
-      if (b->second != n->second)
-        out.push_back(
-            fmt::format("{}: {} vs {}", b->first, shorten(b->second), shorten(n->second)));
-      ++b;
-      ++n;
-    }
-  }
   return out;
 }
 

@@ -1,6 +1,10 @@
 // A run record turned into what a history store keeps.
-#include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <ctime>
+#include <map>
+
+#include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 #include <tpb/compare.hpp>
@@ -33,34 +37,27 @@ std::string utc_time(const std::string& date) {
   return out;
 }
 
-std::string text_or_empty(const nlohmann::json& object, const char* key) {
-  if (!object.is_object() || !object.contains(key) || !object[key].is_string()) return {};
-  return object[key].get<std::string>();
-}
-
 }  // namespace
 
-Run run_from_record(const nlohmann::json& record, const std::string& source,
+Run run_from_record(const report::RunRecord& record, const std::string& source,
                     const std::string& branch) {
-  if (!record.is_object() || !record.contains("tpbench") || !record["tpbench"].is_object())
-    throw HistoryError(source + ": not a tpbench record (no tpbench block)");
-  const auto& block = record["tpbench"];
   Run run;
-  const auto facts = compare::machine_facts(record);
-  nlohmann::json facts_json = nlohmann::json::object();
-  for (const auto& [key, value] : facts) facts_json[key] = value;
-  run.machine_facts = facts_json.dump();
-  run.info.fingerprint =
-      text_or_empty(block.value("machine", nlohmann::json::object()), "fingerprint");
-  if (run.info.fingerprint.empty()) run.info.fingerprint = compare::machine_fingerprint(facts);
-  run.info.run_id = text_or_empty(block, "run_id");
-  if (run.info.run_id.empty())
-    run.info.run_id = compare::machine_fingerprint({{"record", record.dump()}});
-  run.info.revision = text_or_empty(block, "git_revision");
-  run.info.branch = branch.empty() ? text_or_empty(block, "branch") : branch;
-  run.info.time =
-      utc_time(text_or_empty(record.value("context", nlohmann::json::object()), "date"));
-  run.info.tpbench_version = text_or_empty(block, "version");
+  const auto machine = report::machine_identity(record.tpbench);
+  nlohmann::json parts = nlohmann::json::object();
+  for (const auto& [name, value] : machine.parts) parts[name] = value;
+  run.machine_facts = parts.dump();
+  run.info.fingerprint = machine.fingerprint;
+  // FNV-1a over the record as written: the same file gives the same id.
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const unsigned char c : report::dump_record(record)) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;
+  }
+  run.info.run_id = fmt::format("{:016x}", hash);
+  run.info.revision = record.tpbench.git_revision.value_or("");
+  run.info.branch = branch;
+  run.info.time = utc_time(record.context.date);
+  run.info.tpbench_version = record.tpbench.version;
 
   compare::SampleSet samples;
   try {
@@ -69,18 +66,20 @@ Run run_from_record(const nlohmann::json& record, const std::string& source,
     throw HistoryError(e.what());
   }
   std::map<std::string, BenchmarkResult> results;
-  for (const auto& entry : record["benchmarks"]) {
-    if (entry.value("run_type", std::string("iteration")) == "aggregate") continue;
-    const std::string name = entry.value("run_name", entry.value("name", std::string()));
+  for (const auto& entry : record.benchmarks) {
+    if (entry.run_type == "aggregate") continue;
+    const std::string& name = entry.run_name.empty() ? entry.name : entry.run_name;
     const auto found = samples.find(name);
     if (found == samples.end() || !found->second.invalid.empty()) continue;  // nothing to keep
-    Repetition repetition;
-    repetition.index = entry.value("repetition_index", 0);
-    for (const auto& [key, value] : entry.items())
-      if (value.is_number()) repetition.counters[key] = value.get<double>();
     auto& result = results[name];
     result.name = name;
+    Repetition repetition;
+    repetition.index = entry.repetition_index;
     repetition.value = found->second.values.at(result.repetitions.size());
+    repetition.counters = entry.counters;
+    repetition.counters["real_time"] = entry.real_time;
+    repetition.counters["cpu_time"] = entry.cpu_time;
+    repetition.counters["iterations"] = static_cast<double>(entry.iterations);
     result.repetitions.push_back(std::move(repetition));
   }
   for (auto& [name, result] : results) run.benchmarks.push_back(std::move(result));

@@ -1,8 +1,8 @@
 // tpbench compare on fixed records (tests/data/compare): a known regression and a known
 // improvement are classified as such (exit 1); an A/A pair passes (exit 0); records of different
 // machines exit 3 naming what differs unless --allow-mismatch; corrupt, truncated, empty and
-// aggregates-only files exit 2 naming the file, a non-tpbench Google Benchmark file exits 3 (its
-// machine is unknown) and a NaN repetition makes its benchmark invalid, never a silent pass; the
+// aggregates-only files and a plain (non-tpbench) Google Benchmark file exit 2 naming the file,
+// and a NaN repetition makes its benchmark invalid, never a silent pass; the
 // outputs are byte-identical across two invocations; the JUnit XML validates against the JUnit
 // schema (xmllint); Markdown stays under its size limit and says when it truncated.
 // The built tpbench runs as a child process with bounded waits.
@@ -92,7 +92,7 @@ TEST(CompareCli, DifferentMachinesRefused) {
   const auto r = tpbench({"compare", data("base.json"), data("other_machine.json")});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("kernel"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("logical_cpus"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("topology"), std::string::npos) << r.err;
   EXPECT_EQ(tpbench({"compare", data("base.json"), data("other_machine.json"), "--allow-mismatch"})
                 .exit_code,
             0);
@@ -109,10 +109,11 @@ TEST(CompareCli, UnreadableInputsExit2) {
   }
 }
 
-// A Google Benchmark file without the tpbench block: its machine is unknown, exit 3.
-TEST(CompareCli, PlainGoogleBenchmarkIsUntrusted) {
+// A Google Benchmark file without the tpbench block is not a record tpbench can judge: exit 2.
+TEST(CompareCli, PlainGoogleBenchmarkRefused) {
   const auto r = tpbench({"compare", data("base.json"), data("plain_google_benchmark.json")});
-  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("plain_google_benchmark.json"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("not a tpbench record"), std::string::npos) << r.err;
 }
 

@@ -1,9 +1,11 @@
 // tpb/compare.hpp - deciding whether two runs differ, and where a history changed.
 //
-// Samples. Every repetition of a record is one sample (Google Benchmark entries with run_type
-// "iteration"; aggregates are ignored). The gated metric of a repetition is its `p50_ns` counter
-// (the median of that repetition's timed operations, in ns) where the benchmark reports one, else
-// its `real_time` converted to ns by `time_unit`. Lower is better for both; a counter named
+// Samples. Every repetition of a record (tpb/record.hpp) is one sample (entries with run_type
+// "iteration"; aggregates are ignored). Whether two records come from comparable machines is the
+// record's machine identity (report::machine_differences). The gated metric of a repetition is its
+// `p50_ns` counter (the median of that repetition's timed operations, in ns) where the benchmark
+// reports one, else its `real_time` converted to ns by `time_unit`. Lower is better for both; a
+// counter named
 // `*_per_second` would be higher-is-better (direction_of says so per counter name).
 //
 // Two-sample verdicts (compare_samples). Per benchmark: the change is the Hodges-Lehmann estimate
@@ -41,6 +43,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <tpb/record.hpp>
+
 namespace tpb::compare {
 
 // An input file that cannot be compared at all (exit 2): the message names the file and why.
@@ -61,10 +65,9 @@ struct Samples {
 };
 using SampleSet = std::map<std::string, Samples>;  // by benchmark name
 
-// Samples of every benchmark of a record (Google Benchmark JSON, tpbench block optional).
-// Throws CompareInputError naming `source` when the record has no benchmarks array or no
-// per-repetition entries (aggregates only).
-SampleSet samples_from_record(const nlohmann::json& record, const std::string& source);
+// Samples of every benchmark of a record. Throws CompareInputError naming `source` when the
+// record has no per-repetition entries (aggregates only, or no benchmarks).
+SampleSet samples_from_record(const report::RunRecord& record, const std::string& source);
 
 // --- statistics ----------------------------------------------------------------------------
 
@@ -146,17 +149,6 @@ Comparison compare_with_history(const RunValues& history, const RunValues& runs,
 
 // True when the change is worse than the threshold in the metric's direction.
 bool worse_than_threshold(const BenchmarkVerdict& verdict, double threshold);
-
-// --- machine fingerprint -------------------------------------------------------------------
-
-// The facts of a record's machine the fingerprint hashes, by name (the tpbench.machine block
-// when present, else derived from the tpbench block). Empty when the record has no tpbench block.
-std::map<std::string, std::string> machine_facts(const nlohmann::json& record);
-// A stable hash (hex) of those facts.
-std::string machine_fingerprint(const std::map<std::string, std::string>& facts);
-// One line per fact that differs: "kernel: 6.1.0 vs 6.5.0".
-std::vector<std::string> machine_differences(const std::map<std::string, std::string>& base,
-                                             const std::map<std::string, std::string>& next);
 
 // --- outputs (byte-identical for the same comparison) --------------------------------------
 

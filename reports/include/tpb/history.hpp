@@ -32,7 +32,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <tpb/record.hpp>
 
 namespace tpb::history {
 
@@ -173,14 +173,13 @@ ExportCounts export_runs(HistoryStore& from, HistoryStore& to, const RunFilter& 
 // (HistorySchemaTooNew for a newer schema), e.g. when PostgreSQL support was not built.
 std::unique_ptr<HistoryStore> open_history_store(const std::string& db);
 
-// A run record (tpb/report.hpp) as a history run: the run id is the record's own
-// (tpbench.run_id) when it has one, else a hash of its content, so importing a file twice stores
-// it once; revision from tpbench.git_revision; time from the context's date, in UTC; the
-// fingerprint and facts of tpbench.machine (or derived as tpb/compare.hpp's machine_facts does);
-// every repetition with its gated value and numeric counters. `branch` (empty: the record's
-// tpbench.branch, if any). Throws HistoryError naming `source` when the record has no
-// per-repetition entry or no tpbench block.
-Run run_from_record(const nlohmann::json& record, const std::string& source,
+// A run record as a history run: the run id is a hash of the record's content (importing a file
+// twice stores it once); revision from git_revision; time from the context's date, in UTC; the
+// machine's fingerprint and the parts it hashes (report::machine_identity); every repetition with
+// its gated value (tpb/compare.hpp) and its numeric fields and counters. Benchmarks that cannot
+// be judged (failed, NaN) are left out. `branch` is stored as given. Throws HistoryError naming
+// `source` when the record has no per-repetition entry.
+Run run_from_record(const report::RunRecord& record, const std::string& source,
                     const std::string& branch);
 
 // True when `db` names a PostgreSQL store.
