@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "host_facts.hpp"
 #include "options.hpp"
 
 namespace {
@@ -37,7 +38,8 @@ int main(int argc, char** argv) {
     return kExitSuccess;
   }
   if (name == "--version") {
-    std::cout << "tpbench " << TPB_VERSION << '\n';
+    std::cout << fmt::format("tpbench {} (git {})\n", TPB_VERSION,
+                             git_revision().value_or("unknown"));
     return kExitSuccess;
   }
   const Command* command = nullptr;

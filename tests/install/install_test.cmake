@@ -1,9 +1,12 @@
-# Run by CTest (install.driver_example): cmake -P install_test.cmake with
+# Run by CTest (install.driver_example, install.deb_package): cmake -P install_test.cmake with
+#   MODE         install: `cmake --install --prefix` into a scratch prefix;
+#                deb: `cpack -G DEB`, then `dpkg -x` of the package into a scratch root
 #   BUILD_DIR    the build tree to install
 #   WORK_DIR     scratch directory (wiped first)
 #   SOURCE_DIR   tests/install
 #   BACKENDS     comma-separated backend names present in the build
 #   GENERATOR, C_COMPILER, PKG_CONFIG
+#   TPBENCH      ON when the build has the tpbench command: the installed one must run
 cmake_minimum_required(VERSION 3.16)
 
 function(run what)
@@ -16,10 +19,40 @@ function(run what)
 endfunction()
 
 file(REMOVE_RECURSE "${WORK_DIR}")
-set(prefix "${WORK_DIR}/prefix")
 
-# 1. Install the build tree into a fresh prefix.
-run("cmake --install" ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
+# 1. Install the build tree into a fresh prefix, or build its Debian package and unpack it.
+if(MODE STREQUAL "deb")
+  run("cpack -G DEB" ${CMAKE_CPACK_COMMAND} -G DEB --config "${BUILD_DIR}/CPackConfig.cmake"
+      -B "${WORK_DIR}/package")
+  file(GLOB debs "${WORK_DIR}/package/*.deb")
+  list(LENGTH debs count)
+  if(NOT count EQUAL 1)
+    message(FATAL_ERROR "cpack -G DEB made ${count} packages in ${WORK_DIR}/package, not one")
+  endif()
+  run("dpkg -x" dpkg -x "${debs}" "${WORK_DIR}/root")
+  set(prefix "${WORK_DIR}/root/usr")
+else()
+  set(prefix "${WORK_DIR}/prefix")
+  run("cmake --install" ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
+endif()
+
+# 1b. The installed command runs from where it was installed, against the installed library.
+if(TPBENCH)
+  execute_process(COMMAND "${prefix}/bin/tpbench" list RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err TIMEOUT 60)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "pthread")
+    message(FATAL_ERROR "installed tpbench list failed (${rc}):\n${out}\n${err}")
+  endif()
+  execute_process(COMMAND ldd "${prefix}/bin/tpbench" OUTPUT_VARIABLE linked)
+  if(NOT linked MATCHES "libsysthread[^\n]*=> ${prefix}/")
+    message(FATAL_ERROR "installed tpbench does not use the installed libsysthread:\n${linked}")
+  endif()
+  execute_process(COMMAND "${prefix}/bin/tpbench" --version OUTPUT_VARIABLE version)
+  if(NOT version MATCHES "^tpbench [0-9]+\\.[0-9]+\\.[0-9]+ \\(git ")
+    message(FATAL_ERROR "tpbench --version printed '${version}', not the version and git revision")
+  endif()
+  message(STATUS "installed tpbench list, --version: ok")
+endif()
 
 # 2. Consumer 1: find_package(systhread) and systhread::systhread.
 run("configure the CMake consumer"
@@ -87,4 +120,4 @@ if(failed)
   string(REPLACE ";" "\n  " failed_text "${failed}")
   message(FATAL_ERROR "install test failed:\n  ${failed_text}")
 endif()
-message(STATUS "driver_example passed (CMake and pkg-config builds) for backends: ${BACKENDS}")
+message(STATUS "${MODE}: driver_example passed (CMake and pkg-config builds) for backends: ${BACKENDS}")
