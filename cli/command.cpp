@@ -13,6 +13,7 @@ const std::vector<Command>& commands() {
        &run_gate},
       {"history", "series and change points in the run history; `history import` adds records",
        &run_history},
+      {"report", "render a run record as HTML (charts), Markdown and CSV", &run_report},
   };
   return table;
 }

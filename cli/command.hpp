@@ -38,5 +38,6 @@ int run_run(const Invocation& invocation);
 int run_compare(const Invocation& invocation);
 int run_gate(const Invocation& invocation);
 int run_history(const Invocation& invocation);
+int run_report(const Invocation& invocation);
 
 }  // namespace tpb::cli

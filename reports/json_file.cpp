@@ -29,8 +29,9 @@ void create_parent(const std::filesystem::path& path) {
   if (!parent.empty()) std::filesystem::create_directories(parent);
 }
 
-// Writes `text` to `path` through a scratch file and rename(2).
-void write_text_file(const std::string& text, const std::filesystem::path& path) {
+}  // namespace
+
+void write_text_file(std::string_view text, const std::filesystem::path& path) {
   create_parent(path);
   const auto scratch = scratch_path(path);
   {
@@ -39,14 +40,19 @@ void write_text_file(const std::string& text, const std::filesystem::path& path)
     out << text;
     out.flush();
     if (!out) {
-      std::filesystem::remove(scratch);
+      std::error_code ignored;
+      std::filesystem::remove(scratch, ignored);
       throw std::runtime_error(path.string() + ": write failed: " + errno_text());
     }
   }
-  std::filesystem::rename(scratch, path);
+  std::error_code ec;
+  std::filesystem::rename(scratch, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(scratch, ignored);
+    throw std::runtime_error(path.string() + ": cannot write: " + ec.message());
+  }
 }
-
-}  // namespace
 
 void write_json_file(const nlohmann::json& record, const std::filesystem::path& path) {
   write_text_file(record.dump(2) + "\n", path);

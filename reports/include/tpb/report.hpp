@@ -1,10 +1,12 @@
 // tpb/report.hpp - turning Google Benchmark's output into a run record (tpb/record.hpp), writing
-// and reading it, and the summary printed after a run.
+// and reading it, the summary printed after a run, and the reporters (HTML, Markdown, CSV).
 //
 // Thread-safety: plain values and free functions; nothing is shared.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,5 +58,39 @@ struct SummaryOptions {
   std::vector<std::string> variant_keys;
 };
 std::string summary_table(const RunRecord& record, const SummaryOptions& options = {});
+
+// ---- reporters -----------------------------------------------------------------------------------
+// A report renders one run record for people: HTML (charts, tables, the environment), Markdown (a
+// CI job summary or pull-request comment) or CSV (one row per benchmark entry). One abstract
+// class, one file per format under reports/report/, and one table mapping names to reporters, as
+// Google Benchmark's reporters are built.
+
+struct ReportSettings {
+  std::filesystem::path gnuplot = "gnuplot";  // a path, or a name looked up in PATH
+  std::chrono::milliseconds gnuplot_timeout{10000};  // per chart
+  std::string source;  // the record's file name, shown in the report's heading
+};
+
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  // The whole report. A chart gnuplot could not draw is replaced by a line saying why; the rest
+  // is still rendered. Throws std::runtime_error only when nothing sensible can be written.
+  virtual std::string render(const RunRecord& record, const ReportSettings& settings) const = 0;
+};
+
+struct ReporterEntry {
+  std::string_view name;       // "html": the option (--html) and the format's name
+  std::string_view extension;  // ".html": beside the record when no path is given
+  std::string_view summary;    // one line for --help
+  std::unique_ptr<Reporter> (*make)();
+};
+
+// Every format, in the order `tpbench report` writes them.
+const std::vector<ReporterEntry>& reporters();
+
+// Writes `text` to `path` atomically (a temporary name in the same directory, then rename), so a
+// failed write leaves no partial file. Throws std::runtime_error naming the path.
+void write_text_file(std::string_view text, const std::filesystem::path& path);
 
 }  // namespace tpb::report

@@ -1,0 +1,82 @@
+// The record's benchmarks reduced to what a report shows: one Result per benchmark (its
+// repetitions folded into medians), the ranking of backends per suite and case, and the
+// inversion verdicts. HTML, Markdown and the charts all read these, so they agree.
+//
+// Conventions (the same as the summary printed after a run): a repetition's value is its p50_ns
+// counter (per operation, ns) where it has one, else Google Benchmark's real time in ns. A
+// backend measured in several scenarios (placements, priorities, mechanisms) is ranked by the
+// geometric mean over the scenarios every backend of the case measured.
+//
+// Thread-safety: plain values and free functions.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <tpb/record.hpp>
+
+#include "benchmark_name.hpp"
+
+namespace tpb::report {
+
+struct Result {
+  std::string run_name;
+  BenchmarkName name;
+  std::string backend;   // "pool wake:spin": the backend and its variant segments
+  std::string scenario;  // the other key:value segments, "placement:same_cpu/priority:8"
+  int repetitions = 0;   // without error
+  int failed = 0;        // repetitions with an error
+  std::optional<double> value_ns;           // median over repetitions (see above)
+  std::map<std::string, double> counters;   // each counter's median over repetitions
+  std::optional<std::string> label;         // of the first repetition that has one
+  std::optional<std::string> error;         // of the first failed repetition
+
+  std::optional<double> counter(const std::string& key) const;
+};
+
+// One Result per run_name, in the record's order. Variant keys come from the record's backends
+// (e.g. pool's "wake"), plus the references' "wait".
+std::vector<Result> collect_results(const RunRecord& record);
+
+struct RankingRow {
+  std::string backend;
+  double median_ns = 0;           // geometric mean over the scenarios (see above)
+  double vs_best = 1;             // median_ns / the case's best
+  std::optional<double> vs_ref;   // geometric mean over the scenarios of median / the reference's
+                                  // median in that scenario (else of the vs_ref counter)
+  std::size_t scenarios = 0;
+  // The same geometric mean for p90/p99/max (charts), when every scenario has them.
+  std::optional<double> p90_ns, p99_ns, max_ns;
+};
+
+struct CaseRanking {
+  std::string suite;
+  std::string kase;
+  std::vector<RankingRow> rows;  // fastest first
+};
+
+// Every suite/case except inversion (judged by verdict) and c2c (a matrix, not a ranking).
+std::vector<CaseRanking> rank_cases(const std::vector<Result>& results);
+
+enum class Verdict { bounded, mixed, unbounded, failed };
+std::string to_string(Verdict verdict);
+
+struct InversionRow {
+  std::string protocol;  // none, inherit, ceiling
+  std::string backend;
+  std::string placement;
+  Verdict verdict = Verdict::failed;
+  std::string detail;  // the benchmark's label or error, verbatim
+  std::optional<double> high_wait_ns, critical_section_ns, medium_spin_ns;
+  bool priority_applied = false;
+};
+
+// By protocol (as the record lists them), then verdict (bounded first), then high's wait.
+std::vector<InversionRow> inversion_rows(const std::vector<Result>& results);
+
+// "3.55 us", "1.00 ms": three significant digits with a unit that fits.
+std::string format_ns(double ns);
+
+}  // namespace tpb::report
