@@ -56,8 +56,8 @@ void write_reports(const std::filesystem::path& record_path,
   std::error_code ec;
   for (const auto& target : targets) {
     if (std::filesystem::equivalent(target.path, record_path, ec))
-      throw UsageError(fmt::format("--{} {}: is the run record itself", target.format,
-                                   target.path.string()));
+      throw UsageError(
+          fmt::format("--{} {}: is the run record itself", target.format, target.path.string()));
     if (const std::string problem = report::check_writable(target.path); !problem.empty())
       throw UsageError(fmt::format("--{} {}: {}", target.format, target.path.string(), problem));
   }

@@ -24,6 +24,7 @@
 #include "options.hpp"
 #include "progress_reporter.hpp"
 #include "record_context.hpp"
+#include "report_command.hpp"
 #include "run_options.hpp"
 
 namespace tpb::cli {
@@ -219,6 +220,10 @@ int run_run(const Invocation& invocation) {
     std::cout << fmt::format("history: {} {}\n", added ? "appended to" : "already in",
                              store->location());
   }
+  if (options.report)
+    write_reports(options.out,
+                  {{"html", beside(options.out, "html")}, {"md", beside(options.out, "md")}},
+                  std::cout);
   return partial ? kExitInterrupted : kExitSuccess;
 }
 

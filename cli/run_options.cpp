@@ -100,7 +100,8 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
        "NAME: the branch the run is recorded under with --db (default: the git branch)")  //
       ("dry-run", flag(),
        "list the benchmarks the run would register and their CPUs, and what it would skip; "
-       "measure nothing");
+       "measure nothing")  //
+      ("report", flag(), "also write the HTML and Markdown reports beside the record");
   po::variables_map values;
   if (!parse_options(invocation,
                      {"run",
@@ -108,7 +109,7 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
                       "[--placement LIST]\n                   [--priority LIST] [--repetitions N] "
                       "[--min-time SECONDS] [--quick]\n                   [--out FILE] "
                       "[--inject-slowdown PCT] [--no-progress] [--dry-run]\n                   "
-                      "[--db FILE] [--branch NAME]",
+                      "[--db FILE] [--branch NAME] [--report]",
                       "Runs the selected benchmarks with Google Benchmark, writes the run record "
                       "(Google Benchmark's JSON plus a \"tpbench\" block describing the machine "
                       "and the run) and prints a summary. LIST is comma-separated."},
@@ -171,6 +172,7 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
   run.progress = !values["no-progress"].as<bool>() && ::isatty(STDOUT_FILENO);
   run.db = values["db"].as<std::string>();
   run.branch = values["branch"].as<std::string>();
+  run.report = values["report"].as<bool>();
   return run;
 }
 

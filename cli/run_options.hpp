@@ -30,6 +30,7 @@ struct RunOptions {
   std::string db;        // history store to append the run to; empty: none
   std::string branch;    // the branch the run is recorded under in the history
   bool dry_run = false;  // list what would be registered, measure nothing
+  bool report = false;   // write the HTML and Markdown reports beside the record
 };
 
 // nullopt when --help was shown. Throws UsageError.

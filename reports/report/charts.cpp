@@ -49,7 +49,8 @@ std::string preamble(int width, int height) {
       "set border 3 lc rgb '#555555'\n"
       "set tics nomirror\n"
       "set grid ytics lc rgb '#e0e0e0' lw 1\n"
-      "set key below center horizontal samplen 2 spacing 1.1 box lc rgb '#cccccc'\n",
+      "set key outside right top vertical Left reverse samplen 2 spacing 1.2 box lc rgb "
+      "'#cccccc'\n",
       width, height);
 }
 
@@ -57,6 +58,10 @@ std::string preamble(int width, int height) {
 constexpr double kNsPerUs = 1e3;
 std::string us(std::optional<double> ns) {
   return num(ns ? std::optional<double>(*ns / kNsPerUs) : std::nullopt);
+}
+constexpr double kNsPerMs = 1e6;
+std::string ms(std::optional<double> ns) {
+  return num(ns ? std::optional<double>(*ns / kNsPerMs) : std::nullopt);
 }
 
 }  // namespace
@@ -68,7 +73,8 @@ BackendColours backend_colours(const std::vector<Result>& results) {
   std::size_t i = 0;
   for (const auto& name : names) {
     // The reference is the yardstick: always black.
-    colours[name] = name.rfind("reference", 0) == 0 ? "#000000" : kPalette[i++ % (kPaletteSize - 2)];
+    colours[name] =
+        name.rfind("reference", 0) == 0 ? "#000000" : kPalette[i++ % (kPaletteSize - 2)];
   }
   return colours;
 }
@@ -83,14 +89,13 @@ Chart creation_chart(const CaseRanking& ranking, const std::string& id) {
   for (const RankingRow& row : ranking.rows) {
     if (row.backend == "reference") reference = row.median_ns;
     const std::string vs_ref = row.vs_ref ? fmt::format("vs_ref {:.2f}", *row.vs_ref) : "";
-    data += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\n", x++, field(row.backend),
-                        us(row.median_ns), us(row.p90_ns), us(row.p99_ns), us(row.max_ns),
-                        field(vs_ref));
+    data += fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\n", x++, field(row.backend), us(row.median_ns),
+                        us(row.p90_ns), us(row.p99_ns), us(row.max_ns), field(vs_ref));
     low = std::min(low, row.median_ns);
     high = std::max({high, row.median_ns, row.max_ns.value_or(0)});
   }
   const int n = std::max(x, 1);
-  std::string script = preamble(std::max(640, 120 * n + 200), 460);
+  std::string script = preamble(1000, 440);
   script += fmt::format(
       "set title {}\n"
       "set xlabel 'backend (fastest p50 first)'\n"
@@ -99,7 +104,7 @@ Chart creation_chart(const CaseRanking& ranking, const std::string& id) {
       "set format y '%g'\n"
       "set xrange [-0.6:{}]\n"
       "set yrange [{}:{}]\n"
-      "set xtics rotate by -20 left\n",
+      "set xtics norotate\n",
       quote(chart.title), n - 0.4, us(low / 2), us(high * 6));
   std::string plot =
       "plot 'creation.dat' using 1:3:3:6 with yerrorbars lc rgb '#bbbbbb' lw 2 pt 0 notitle, "
@@ -136,9 +141,7 @@ std::optional<Chart> ctxswitch_chart(const std::vector<Result>& results,
   }
   if (groups.empty()) return std::nullopt;
   // Column 1 the group, then per backend: one-way p50, context switches/op, migrations/op.
-  std::string data = "\"group\"";
-  for (const auto& b : backends) data += "\t" + field(b) + "\t\"cs\"\t\"mig\"";
-  data += "\n";
+  std::string data;
   for (const auto& g : groups) {
     data += field(g);
     for (const auto& b : backends) {
@@ -152,16 +155,22 @@ std::optional<Chart> ctxswitch_chart(const std::vector<Result>& results,
   }
   Chart chart;
   chart.title = "Context switch: one-way latency per mechanism and placement";
-  const int width = std::max(760, static_cast<int>(groups.size() * backends.size()) * 18 + 260);
-  std::string script = preamble(width, 760);
-  script += "set style data histogram\nset style histogram clustered gap 1\n"
-            "set style fill solid 0.9 border -1\nset boxwidth 0.9\n"
-            "set multiplot\n";
+  const int width = std::max(1000, static_cast<int>(groups.size() * backends.size()) * 16 + 300);
+  std::string script = preamble(width, 820);
+  script +=
+      "set style data histogram\nset style histogram clustered gap 1\n"
+      "set style fill solid 0.9 border -1\nset boxwidth 0.9\n"
+      "set multiplot title " +
+      quote(chart.title) +
+      " font ',13'\n"
+      // The panels share their x positions: fixed side margins, the key in the right one.
+      "set lmargin at screen 0.09\nset rmargin at screen 0.80\n" +
+      fmt::format("set xrange [-0.6:{}]\n", static_cast<double>(groups.size()) - 0.4);
   auto panel = [&](int offset, const std::string& title, const std::string& ylabel,
                    const std::string& margins, bool with_xlabel, bool with_key) {
     std::string p = "set title " + quote(title) + "\nset ylabel " + quote(ylabel) + "\n" + margins;
     p += with_xlabel ? "set xlabel 'mechanism and placement'\n" : "unset xlabel\n";
-    p += with_key ? "set key top left horizontal inside\nset yrange [0:*]\nset offsets 0,0,graph 0.25,0\n" : "unset key\nset offsets 0,0,0,0\n";
+    p += with_key ? "set key outside right top vertical\n" : "unset key\n";
     p += "set yrange [0:*]\nset xtics scale 0\nplot ";
     for (std::size_t i = 0; i < backends.size(); ++i) {
       const std::size_t column = 2 + 3 * i + static_cast<std::size_t>(offset);
@@ -171,12 +180,12 @@ std::optional<Chart> ctxswitch_chart(const std::vector<Result>& results,
     }
     return p + "\n";
   };
-  script += panel(0, "one-way latency (p50), per mechanism and placement", "time per switch (ns)",
-                  "set size 1,0.52\nset origin 0,0.46\nset bmargin 4\n", false, true);
+  script += panel(0, "one-way latency (p50)", "time per switch (ns)",
+                  "set size 1,0.47\nset origin 0,0.48\nset bmargin 4\n", false, true);
   script += panel(1, "context switches per operation", "switches per op",
-                  "set size 1,0.23\nset origin 0,0.23\nset bmargin 3\n", false, false);
+                  "set size 1,0.23\nset origin 0,0.25\nset bmargin 3\n", false, false);
   script += panel(2, "CPU migrations per operation", "migrations per op",
-                  "set size 1,0.23\nset origin 0,0\nset bmargin 3\n", true, false);
+                  "set size 1,0.25\nset origin 0,0\nset bmargin 5\n", true, false);
   script += "unset multiplot\n";
   chart.caption =
       "Bars per backend: the one-way wake-up latency (p50 of half a round trip) for each wake "
@@ -223,7 +232,7 @@ Chart c2c_chart(const C2cMatrix& matrix, const std::string& id) {
       "set cbrange [{}:{}]\n"
       "set palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#fde725')\n"
       "set colorbox vertical\nunset key\n"
-      "plot 'c2c.dat' matrix with image pixels notitle, "
+      "plot 'c2c.dat' matrix with image notitle, "
       "'labels.dat' using 1:2:3 with labels font ',{}' tc rgb '#ffffff' notitle\n",
       quote(chart.title), n - 0.5, n - 0.5, tics, tics,
       std::isfinite(low) ? num(low == high ? low * 0.9 : low) : "0",
@@ -236,8 +245,7 @@ Chart c2c_chart(const C2cMatrix& matrix, const std::string& id) {
   return chart;
 }
 
-std::optional<Chart> inversion_chart(const std::vector<InversionRow>& rows,
-                                     const std::string& id) {
+std::optional<Chart> inversion_chart(const std::vector<InversionRow>& rows, const std::string& id) {
   if (rows.empty()) return std::nullopt;
   std::vector<std::string> backends, protocols;
   for (const auto& r : rows) {
@@ -266,42 +274,41 @@ std::optional<Chart> inversion_chart(const std::vector<InversionRow>& rows,
   for (const auto& r : rows) {
     const auto b = std::find(backends.begin(), backends.end(), r.backend) - backends.begin();
     const auto p = std::find(protocols.begin(), protocols.end(), r.protocol) - protocols.begin();
-    const double x = static_cast<double>(b) +
-                     (static_cast<double>(p) - (static_cast<double>(protocols.size()) - 1) / 2) *
-                         width;
-    const std::optional<double> wait =
-        r.verdict == Verdict::failed ? std::nullopt : r.high_wait_ns;
-    data += fmt::format("{:.4f}\t{}\t{}\t{}\t{}\n", x, num(wait), field(to_string(r.verdict)), p,
-                        num(wait ? *wait : floor * 1.3));
+    const double x =
+        static_cast<double>(b) +
+        (static_cast<double>(p) - (static_cast<double>(protocols.size()) - 1) / 2) * width;
+    const std::optional<double> wait = r.verdict == Verdict::failed ? std::nullopt : r.high_wait_ns;
+    data += fmt::format("{:.4f}\t{}\t{}\t{}\t{}\n", x, ms(wait), field(to_string(r.verdict)), p,
+                        ms(wait ? *wait : floor * 1.3));
   }
   std::string xtics;
   for (std::size_t i = 0; i < backends.size(); ++i)
     xtics += fmt::format("{}{} {}", i ? ", " : "", quote(backends[i]), i);
   Chart chart;
   chart.title = "Priority inversion: how long the high-priority thread waits";
-  std::string script =
-      preamble(std::max(720, static_cast<int>(backends.size()) * 150 + 220), 460);
+  std::string script = preamble(std::max(720, static_cast<int>(backends.size()) * 150 + 220), 460);
   script += fmt::format(
       "set title {}\n"
       "set xlabel 'backend'\nset ylabel 'high waits, p50 ({})'\n"
-      "set logscale y\nset yrange [{}:{}]\nset xrange [-0.6:{}]\n"
+      "set logscale y\nset format y '%g'\nset yrange [{}:{}]\nset xrange [-0.6:{}]\n"
       "set xtics ({})\n"
       "set style fill solid 0.85 border -1\nset boxwidth {:.4f}\n"
       "set key top left horizontal\n",
-      quote(chart.title), "ns, log scale", num(floor), num(high * 60),
+      quote(chart.title), "ms, log scale", ms(floor), ms(high * 60),
       static_cast<double>(backends.size()) - 0.4, xtics, width * 0.9);
   std::string plot = "plot ";
   for (std::size_t p = 0; p < protocols.size(); ++p)
-    plot += fmt::format(
-        "'inversion.dat' using ($4=={} ? $1 : NaN):2 with boxes lc rgb '{}' title {}, ", p,
-        kPalette[p % kPaletteSize], quote("protocol " + protocols[p]));
-  plot += "'' using 1:5:3 with labels rotate by 90 left offset 0,0.6 font ',9' notitle";
+    plot +=
+        fmt::format("'inversion.dat' using ($4=={} ? $1 : NaN):2 with boxes lc rgb '{}' title {}, ",
+                    p, kPalette[p % kPaletteSize], quote("protocol " + protocols[p]));
+  plot += "'' using 1:5:3 with labels rotate by 90 left offset 0,0.6 font ',10' notitle";
   if (c)
-    plot += fmt::format(", {} with lines dt 2 lw 1.5 lc rgb '#000000' title 'C, critical section ({})'",
-                        num(c), format_ns(*c));
+    plot +=
+        fmt::format(", {} with lines dt 2 lw 1.5 lc rgb '#000000' title 'C, critical section ({})'",
+                    ms(c), format_ns(*c));
   if (s)
     plot += fmt::format(", {} with lines dt 4 lw 1.5 lc rgb '#666666' title 'S, medium spin ({})'",
-                        num(s), format_ns(*s));
+                        ms(s), format_ns(*s));
   script += plot + "\n";
   chart.caption =
       "Low holds a lock for C while medium spins for S above low; high waits for the lock. "

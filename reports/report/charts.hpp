@@ -43,7 +43,6 @@ Chart c2c_chart(const C2cMatrix& matrix, const std::string& id);
 
 // High's wait per protocol and backend on a log axis, the critical section C and the medium
 // spin S as lines, the verdict above each bar.
-std::optional<Chart> inversion_chart(const std::vector<InversionRow>& rows,
-                                     const std::string& id);
+std::optional<Chart> inversion_chart(const std::vector<InversionRow>& rows, const std::string& id);
 
 }  // namespace tpb::report

@@ -52,11 +52,11 @@ class CsvReporter : public Reporter {
           segment_keys.push_back(key);
       for (const auto& [key, value] : entry.counters) counter_keys.insert(key);
     }
-    std::vector<std::string> header = {"name", "run_name", "run_type", "aggregate_name",
-                                       "repetition_index", "suite", "case"};
+    std::vector<std::string> header = {
+        "name", "run_name", "run_type", "aggregate_name", "repetition_index", "suite", "case"};
     header.insert(header.end(), segment_keys.begin(), segment_keys.end());
-    for (const char* field : {"flags", "iterations", "real_time", "cpu_time", "time_unit",
-                              "label", "error_occurred", "error_message"})
+    for (const char* field : {"flags", "iterations", "real_time", "cpu_time", "time_unit", "label",
+                              "error_occurred", "error_message"})
       header.emplace_back(field);
     header.insert(header.end(), counter_keys.begin(), counter_keys.end());
 

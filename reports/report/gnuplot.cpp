@@ -57,7 +57,8 @@ Gnuplot::Gnuplot(const std::filesystem::path& program, std::chrono::milliseconds
     : timeout_(timeout) {
   program_ = find_program(program);
   if (program_.empty())
-    unavailable_ = "gnuplot not found (" + program.string() + "; Debian: apt-get install gnuplot-nox)";
+    unavailable_ =
+        "gnuplot not found (" + program.string() + "; Debian: apt-get install gnuplot-nox)";
 }
 
 Gnuplot::~Gnuplot() {
@@ -111,8 +112,8 @@ PlotResult Gnuplot::plot(const PlotJob& job) {
       ::kill(pid, SIGKILL);
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
-      return {std::nullopt, "gnuplot did not finish within " +
-                                std::to_string(timeout_.count()) + " ms"};
+      return {std::nullopt,
+              "gnuplot did not finish within " + std::to_string(timeout_.count()) + " ms"};
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
@@ -126,8 +127,7 @@ PlotResult Gnuplot::plot(const PlotJob& job) {
 }
 
 std::string inline_svg(const std::string& svg_file_text, const std::string& id) {
-  const std::string_view text =
-      std::string_view(svg_file_text).substr(svg_file_text.find("<svg"));
+  const std::string_view text = std::string_view(svg_file_text).substr(svg_file_text.find("<svg"));
   std::string out;
   out.reserve(text.size() + 1024);
   const std::string prefix = id + "-";
@@ -137,8 +137,8 @@ std::string inline_svg(const std::string& svg_file_text, const std::string& id) 
     for (std::string_view marker : {"id=\"", "id='", "href=\"#", "href='#", "url(#"}) {
       if (text.compare(i, marker.size(), marker) == 0) {
         // "id=" only as an attribute: preceded by white space.
-        if (marker[0] == 'i' && (i == 0 || (text[i - 1] != ' ' && text[i - 1] != '\t' &&
-                                            text[i - 1] != '\n')))
+        if (marker[0] == 'i' &&
+            (i == 0 || (text[i - 1] != ' ' && text[i - 1] != '\t' && text[i - 1] != '\n')))
           break;
         out += marker;
         out += prefix;

@@ -60,7 +60,7 @@ std::string rankings_html(const std::vector<CaseRanking>& rankings) {
     int rank = 0;
     for (const RankingRow& row : c.rows)
       out += fmt::format(
-          "<tr{}><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td>"
+          "<tr{}><td class=\"num\">{}</td><td class=\"name\">{}</td><td class=\"num\">{}</td>"
           "<td class=\"num\">{:.2f}</td><td class=\"num\">{}</td></tr>\n",
           rank == 0 ? " class=\"best\"" : "", rank + 1, escaped(row.backend),
           format_ns(row.median_ns), row.vs_best, ratio(row.vs_ref)),
@@ -81,7 +81,7 @@ std::string inversion_html(const std::vector<InversionRow>& rows) {
   for (const InversionRow& r : rows) {
     const std::string verdict = to_string(r.verdict);
     out += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"verdict {}\">{}</td>"
+        "<tr><td>{}</td><td class=\"name\">{}</td><td>{}</td><td class=\"verdict {}\">{}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td>"
         "<td class=\"detail\">{}</td></tr>\n",
         escaped(r.protocol), escaped(r.backend), escaped(r.placement), verdict, verdict,
@@ -95,15 +95,15 @@ std::string inversion_html(const std::vector<InversionRow>& rows) {
 
 std::string figure_html(Gnuplot& gnuplot, const Chart& chart, const std::string& css_class) {
   const PlotResult result = gnuplot.plot(chart.job);
+  // gnuplot's SVG carries the title; without it the title heads the note saying why.
   std::string body = result.svg
                          ? *result.svg
-                         : fmt::format("<p class=\"missing\">Chart not drawn: {}.</p>",
-                                       escaped(result.problem));
+                         : fmt::format("<h3>{}</h3>\n<p class=\"missing\">Chart not drawn: {}.</p>",
+                                       escaped(chart.title), escaped(result.problem));
   return fmt::format(
-      "<figure class=\"chart {}\" id=\"{}\" data-title=\"{}\">\n<h3>{}</h3>\n{}\n"
+      "<figure class=\"chart {}\" id=\"{}\" data-title=\"{}\">\n{}\n"
       "<figcaption>{}</figcaption>\n</figure>\n",
-      css_class, chart.job.id, escaped(chart.title), escaped(chart.title), body,
-      escaped(chart.caption));
+      css_class, chart.job.id, escaped(chart.title), body, escaped(chart.caption));
 }
 
 std::string charts_html(const RunRecord& record, const std::vector<Result>& results,
@@ -135,39 +135,42 @@ std::string environment_html(const RunRecord& record) {
   std::string machine = "<table>\n";
   machine += row("host", escaped(record.context.host_name));
   if (t.cpu_model) machine += row("CPU", escaped(*t.cpu_model));
-  machine += row("topology", escaped(t.topology.summary) + (t.topology.smt ? ", SMT on" : ", no SMT"));
+  machine +=
+      row("topology", escaped(t.topology.summary) + (t.topology.smt ? ", SMT on" : ", no SMT"));
   if (t.kernel)
-    machine += row("kernel", escaped(fmt::format("{} {} {} ({})", t.kernel->sysname,
-                                                 t.kernel->release, t.kernel->version,
-                                                 t.kernel->machine)));
+    machine +=
+        row("kernel", escaped(fmt::format("{} {} {} ({})", t.kernel->sysname, t.kernel->release,
+                                          t.kernel->version, t.kernel->machine)));
   const auto& v = t.virtualisation;
-  machine += row("virtualisation",
-                 escaped(v.virtualised ? fmt::format("yes: {}{}{} (detected by {})",
-                                                     v.vm.value_or("vm"),
-                                                     v.container ? ", container " : "",
-                                                     v.container.value_or(""), v.method)
-                                       : v.container ? "container " + *v.container
-                                                     : "none detected (" + v.method + ")"));
+  machine +=
+      row("virtualisation",
+          escaped(v.virtualised ? fmt::format("yes: {}{}{} (detected by {})", v.vm.value_or("vm"),
+                                              v.container ? ", container " : "",
+                                              v.container.value_or(""), v.method)
+                  : v.container ? "container " + *v.container
+                                : "none detected (" + v.method + ")"));
   machine += row("RT permission",
                  escaped(fmt::format("{}: {}", t.rt.permitted ? "SCHED_FIFO permitted" : "no RT",
                                      t.rt.detail)));
   if (t.scheduler.sched_rt_runtime_us && t.scheduler.sched_rt_period_us)
-    machine += row("RT throttling", escaped(fmt::format("{} of every {} us",
-                                                       *t.scheduler.sched_rt_runtime_us,
-                                                       *t.scheduler.sched_rt_period_us)));
-  machine += row("run", escaped(fmt::format("{} repetitions, at least {} s each{}; {:.1f} s wall",
-                                            t.options.repetitions, t.options.min_time_s,
-                                            t.options.quick ? ", quick" : "",
-                                            t.wall_seconds.total)));
+    machine += row("RT throttling",
+                   escaped(fmt::format("{} of every {} us", *t.scheduler.sched_rt_runtime_us,
+                                       *t.scheduler.sched_rt_period_us)));
+  machine +=
+      row("run", escaped(fmt::format("{} repetitions, at least {} s each{}; {:.1f} s wall",
+                                     t.options.repetitions, t.options.min_time_s,
+                                     t.options.quick ? ", quick" : "", t.wall_seconds.total)));
   machine += row("command", "<code>" + escaped([&] {
-                   std::string s;
-                   for (const auto& a : t.command_line) s += (s.empty() ? "" : " ") + a;
-                   return s;
-                 }()) + "</code>");
+                              std::string s;
+                              for (const auto& a : t.command_line) s += (s.empty() ? "" : " ") + a;
+                              return s;
+                            }()) +
+                                "</code>");
   machine += "</table>\n";
 
-  std::string placements = "<table><thead><tr><th>placement</th><th>CPUs or why skipped</th>"
-                           "</tr></thead><tbody>\n";
+  std::string placements =
+      "<table><thead><tr><th>placement</th><th>CPUs or why skipped</th>"
+      "</tr></thead><tbody>\n";
   for (const auto& p : t.topology.placements) {
     std::string what;
     if (p.available && p.cpus) {
@@ -175,8 +178,8 @@ std::string environment_html(const RunRecord& record) {
     } else {
       what = "skipped: " + p.skipped_reason.value_or("unavailable");
     }
-    placements += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", escaped(p.placement),
-                              escaped(what));
+    placements +=
+        fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", escaped(p.placement), escaped(what));
   }
   placements += "</tbody></table>\n";
   std::string skipped;
@@ -189,8 +192,9 @@ std::string environment_html(const RunRecord& record) {
     prio += fmt::format("<span>{:>2} &rarr; {}</span>\n", m.kpriority, escaped(m.host));
   prio += "</div>\n";
 
-  std::string doctor = "<table><thead><tr><th>check</th><th>severity</th><th>observed</th>"
-                       "<th>fix</th></tr></thead><tbody>\n";
+  std::string doctor =
+      "<table><thead><tr><th>check</th><th>severity</th><th>observed</th>"
+      "<th>fix</th></tr></thead><tbody>\n";
   for (const auto& f : t.doctor)
     doctor += fmt::format(
         "<tr><td>{}</td><td class=\"sev-{}\">{}</td><td>{}</td><td class=\"detail\">{}</td></tr>\n",
@@ -198,12 +202,12 @@ std::string environment_html(const RunRecord& record) {
         escaped(f.fix.value_or("")));
   doctor += "</tbody></table>\n";
 
-  std::string backends = "<table><thead><tr><th>backend</th><th>summary</th><th>priority</th>"
-                         "<th>affinity</th></tr></thead><tbody>\n";
+  std::string backends =
+      "<table><thead><tr><th>backend</th><th>summary</th><th>priority</th>"
+      "<th>affinity</th></tr></thead><tbody>\n";
   for (const auto& b : t.backends)
     backends += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                            escaped(b.name), escaped(b.summary),
-                            escaped(b.capabilities.priority),
+                            escaped(b.name), escaped(b.summary), escaped(b.capabilities.priority),
                             b.capabilities.affinity ? "yes" : "no");
   backends += "</tbody></table>\n";
 
@@ -243,9 +247,11 @@ class HtmlReporter : public Reporter {
     const std::vector<CaseRanking> rankings = rank_cases(results);
     const std::vector<InversionRow> inversion = inversion_rows(results);
     std::string warnings;
-    for (const auto& w : warning_lines(record, results)) warnings += "<li>" + escaped(w) + "</li>\n";
+    for (const auto& w : warning_lines(record, results))
+      warnings += "<li>" + escaped(w) + "</li>\n";
     if (!warnings.empty())
-      warnings = "<div class=\"warnings\"><strong>Warnings</strong><ul>\n" + warnings + "</ul></div>";
+      warnings =
+          "<div class=\"warnings\"><strong>Warnings</strong><ul>\n" + warnings + "</ul></div>";
     const std::string title =
         "tpbench report" + (settings.source.empty() ? "" : ": " + settings.source);
     return fill(html_template(),

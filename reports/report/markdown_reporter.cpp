@@ -47,16 +47,16 @@ class MarkdownReporter : public Reporter {
       int rank = 0;
       for (const RankingRow& row : c.rows)
         out += fmt::format("| {} | {} | {} | {:.2f} | {} | {} |\n", ++rank, escaped(row.backend),
-                           format_ns(row.median_ns), row.vs_best, ratio(row.vs_ref),
-                           row.scenarios);
+                           format_ns(row.median_ns), row.vs_best, ratio(row.vs_ref), row.scenarios);
       out += '\n';
     }
 
     const std::vector<InversionRow> inversion = inversion_rows(results);
     if (!inversion.empty()) {
       out += "### Priority inversion: high's wait, by protocol and verdict\n\n";
-      out += "| protocol | backend | verdict | high waits | C (critical section) | S (medium "
-             "spin) |\n";
+      out +=
+          "| protocol | backend | verdict | high waits | C (critical section) | S (medium "
+          "spin) |\n";
       out += "|:--|:--|:--|--:|--:|--:|\n";
       for (const InversionRow& row : inversion)
         out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", escaped(row.protocol),

@@ -28,8 +28,8 @@ std::string machine_line(const RunRecord& record) {
   }
   const std::string kernel =
       t.kernel ? t.kernel->sysname + " " + t.kernel->release : std::string("kernel unknown");
-  return fmt::format("{}{}; {}; {}; {}", t.cpu_model ? *t.cpu_model + ", " : "",
-                     t.topology.summary, kernel, virt,
+  return fmt::format("{}{}; {}; {}; {}", t.cpu_model ? *t.cpu_model + ", " : "", t.topology.summary,
+                     kernel, virt,
                      t.rt.permitted ? "SCHED_FIFO permitted" : "SCHED_FIFO not permitted");
 }
 

@@ -148,18 +148,17 @@ std::vector<CaseRanking> rank_cases(const std::vector<Result>& results) {
       }
       const auto m = geomean(medians);
       if (!m) continue;
-      RankingRow row{backend, *m, 1, std::nullopt, medians.size(), std::nullopt, std::nullopt,
-                     std::nullopt};
+      RankingRow row{backend,      *m,           1,           std::nullopt, medians.size(),
+                     std::nullopt, std::nullopt, std::nullopt};
       if (ratios.size() == medians.size()) row.vs_ref = geomean(ratios);
       if (p90.size() == medians.size()) row.p90_ns = geomean(p90);
       if (p99.size() == medians.size()) row.p99_ns = geomean(p99);
       if (max.size() == medians.size()) row.max_ns = geomean(max);
       ranking.rows.push_back(row);
     }
-    std::stable_sort(ranking.rows.begin(), ranking.rows.end(),
-                     [](const RankingRow& a, const RankingRow& b) {
-                       return a.median_ns < b.median_ns;
-                     });
+    std::stable_sort(
+        ranking.rows.begin(), ranking.rows.end(),
+        [](const RankingRow& a, const RankingRow& b) { return a.median_ns < b.median_ns; });
     if (!ranking.rows.empty())
       for (auto& row : ranking.rows) row.vs_best = row.median_ns / ranking.rows.front().median_ns;
     out.push_back(std::move(ranking));
@@ -201,7 +200,7 @@ std::vector<InversionRow> inversion_rows(const std::vector<Result>& results) {
       // Medians over repetitions: a fraction 1 means every clean run of most repetitions agreed.
       const double bounded = r.counter("bounded").value_or(0);
       const double unbounded = r.counter("unbounded").value_or(0);
-      row.verdict = bounded >= 1   ? Verdict::bounded
+      row.verdict = bounded >= 1     ? Verdict::bounded
                     : unbounded >= 1 ? Verdict::unbounded
                                      : Verdict::mixed;
       row.detail = r.label.value_or("");

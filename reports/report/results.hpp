@@ -24,14 +24,14 @@ namespace tpb::report {
 struct Result {
   std::string run_name;
   BenchmarkName name;
-  std::string backend;   // "pool wake:spin": the backend and its variant segments
-  std::string scenario;  // the other key:value segments, "placement:same_cpu/priority:8"
-  int repetitions = 0;   // without error
-  int failed = 0;        // repetitions with an error
-  std::optional<double> value_ns;           // median over repetitions (see above)
-  std::map<std::string, double> counters;   // each counter's median over repetitions
-  std::optional<std::string> label;         // of the first repetition that has one
-  std::optional<std::string> error;         // of the first failed repetition
+  std::string backend;             // "pool wake:spin": the backend and its variant segments
+  std::string scenario;            // the other key:value segments, "placement:same_cpu/priority:8"
+  int repetitions = 0;             // without error
+  int failed = 0;                  // repetitions with an error
+  std::optional<double> value_ns;  // median over repetitions (see above)
+  std::map<std::string, double> counters;  // each counter's median over repetitions
+  std::optional<std::string> label;        // of the first repetition that has one
+  std::optional<std::string> error;        // of the first failed repetition
 
   std::optional<double> counter(const std::string& key) const;
 };
@@ -42,10 +42,10 @@ std::vector<Result> collect_results(const RunRecord& record);
 
 struct RankingRow {
   std::string backend;
-  double median_ns = 0;           // geometric mean over the scenarios (see above)
-  double vs_best = 1;             // median_ns / the case's best
-  std::optional<double> vs_ref;   // geometric mean over the scenarios of median / the reference's
-                                  // median in that scenario (else of the vs_ref counter)
+  double median_ns = 0;          // geometric mean over the scenarios (see above)
+  double vs_best = 1;            // median_ns / the case's best
+  std::optional<double> vs_ref;  // geometric mean over the scenarios of median / the reference's
+                                 // median in that scenario (else of the vs_ref counter)
   std::size_t scenarios = 0;
   // The same geometric mean for p90/p99/max (charts), when every scenario has them.
   std::optional<double> p90_ns, p99_ns, max_ns;

@@ -59,14 +59,15 @@ struct SummaryOptions {
 };
 std::string summary_table(const RunRecord& record, const SummaryOptions& options = {});
 
-// ---- reporters -----------------------------------------------------------------------------------
-// A report renders one run record for people: HTML (charts, tables, the environment), Markdown (a
-// CI job summary or pull-request comment) or CSV (one row per benchmark entry). One abstract
-// class, one file per format under reports/report/, and one table mapping names to reporters, as
-// Google Benchmark's reporters are built.
+// ---- reporters
+// ----------------------------------------------------------------------------------- A report
+// renders one run record for people: HTML (charts, tables, the environment), Markdown (a CI job
+// summary or pull-request comment) or CSV (one row per benchmark entry). One abstract class, one
+// file per format under reports/report/, and one table mapping names to reporters, as Google
+// Benchmark's reporters are built.
 
 struct ReportSettings {
-  std::filesystem::path gnuplot = "gnuplot";  // a path, or a name looked up in PATH
+  std::filesystem::path gnuplot = "gnuplot";         // a path, or a name looked up in PATH
   std::chrono::milliseconds gnuplot_timeout{10000};  // per chart
   std::string source;  // the record's file name, shown in the report's heading
 };
