@@ -2,6 +2,8 @@
 // every key:value segment of the name in its own column (columns in the order the keys first
 // appear), the bare flags, Google Benchmark's fields and every counter (sorted by name). Quoting
 // and line ends follow RFC 4180; an absent value is an empty field.
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <set>
 
@@ -52,12 +54,20 @@ class CsvReporter : public Reporter {
           segment_keys.push_back(key);
       for (const auto& [key, value] : entry.counters) counter_keys.insert(key);
     }
+    static constexpr std::array<std::string_view, 8> kFields = {
+        "flags",     "iterations", "real_time",      "cpu_time",
+        "time_unit", "label",      "error_occurred", "error_message"};
     std::vector<std::string> header = {
         "name", "run_name", "run_type", "aggregate_name", "repetition_index", "suite", "case"};
-    header.insert(header.end(), segment_keys.begin(), segment_keys.end());
-    for (const char* field : {"flags", "iterations", "real_time", "cpu_time", "time_unit", "label",
-                              "error_occurred", "error_message"})
-      header.emplace_back(field);
+    // A segment named like a field (Google Benchmark's iterations:5) gets a "name_" prefix, so
+    // every column name is unique.
+    for (const auto& key : segment_keys) {
+      const bool clashes = std::find(kFields.begin(), kFields.end(), key) != kFields.end() ||
+                           std::find(header.begin(), header.end(), key) != header.end() ||
+                           counter_keys.count(key) > 0;
+      header.push_back(clashes ? "name_" + key : key);
+    }
+    header.insert(header.end(), kFields.begin(), kFields.end());
     header.insert(header.end(), counter_keys.begin(), counter_keys.end());
 
     std::string out;

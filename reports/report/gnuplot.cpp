@@ -77,9 +77,13 @@ PlotResult Gnuplot::plot(const PlotJob& job) {
   }
   // A directory per chart: a chart never reads another's leftovers.
   const std::filesystem::path dir = directory_ / std::to_string(jobs_++);
-  std::filesystem::create_directory(dir);
-  for (const auto& d : job.data) write_file(dir / d.file_name, d.text);
-  write_file(dir / "chart.gp", job.script);
+  try {
+    std::filesystem::create_directory(dir);
+    for (const auto& d : job.data) write_file(dir / d.file_name, d.text);
+    write_file(dir / "chart.gp", job.script);
+  } catch (const std::exception& e) {
+    return {std::nullopt, std::string("cannot write the chart's files: ") + e.what()};
+  }
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);

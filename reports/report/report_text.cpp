@@ -41,10 +41,14 @@ std::vector<std::string> warning_lines(const RunRecord& record,
     if (f.severity == "warning")
       out.push_back(fmt::format("doctor, {}: {}{}", f.check, f.observed,
                                 f.fix ? " (fix: " + *f.fix + ")" : ""));
-  for (const Result& r : results)
-    if (r.failed > 0)
-      out.push_back(fmt::format("{} failed in {} of {} repetitions: {}", r.run_name, r.failed,
-                                r.failed + r.repetitions, r.error.value_or("error")));
+  constexpr std::size_t kMaxMessage = 240;  // the record keeps the whole message
+  for (const Result& r : results) {
+    if (r.failed == 0) continue;
+    std::string error = r.error.value_or("error");
+    if (error.size() > kMaxMessage) error = error.substr(0, kMaxMessage) + "...";
+    out.push_back(fmt::format("{} failed in {} of {} repetitions: {}", r.run_name, r.failed,
+                              r.failed + r.repetitions, error));
+  }
   return out;
 }
 

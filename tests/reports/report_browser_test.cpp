@@ -1,9 +1,10 @@
 // The HTML report in a real browser: headless Chromium (Debian's `chromium`, which
 // scripts/install-deps installs) opens the report of a fixed 16-CPU record and of the same record
 // with a 128-CPU core-to-core matrix. The page renders without any console message (the report
-// writes none, so any is an error), every chart's SVG has drawn marks (the page's own render
-// check writes its count into the DOM, read back with --dump-dom), and a screenshot is saved
-// under the build tree. Without Chromium this test fails: it must never pass unseen.
+// writes none, so any is an error), every chart's SVG has drawn marks and the page fetched no
+// resource (the page's own render check writes both into the DOM, read back with --dump-dom),
+// and a screenshot is saved under the build tree. Without Chromium this test fails: it must never
+// pass unseen.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -28,7 +29,8 @@ const std::filesystem::path kOut = std::filesystem::path(TPB_TEST_OUTPUT_DIR) / 
 constexpr auto kBrowserTimeout = std::chrono::seconds(90);
 
 std::filesystem::path find_chromium() {
-  if (const char* path = std::getenv("TPB_CHROMIUM"); path && *path) return path;
+  if (const char* path = std::getenv("TPB_CHROMIUM"); path && *path)
+    return ::access(path, X_OK) == 0 ? std::filesystem::path(path) : std::filesystem::path();
   const char* path = std::getenv("PATH");
   std::string_view dirs = path ? path : "/usr/bin:/bin";
   while (!dirs.empty()) {
@@ -63,20 +65,13 @@ test::ProcessResult run_chromium(const std::filesystem::path& chromium,
                                  const std::vector<std::string>& extra) {
   std::string profile = (kOut / "profile-XXXXXX").string();
   if (::mkdtemp(profile.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  std::vector<std::string> argv = {chromium.string(),
-                                   "--headless",
-                                   "--no-sandbox",
-                                   "--disable-gpu",
-                                   "--disable-quic",
-                                   "--no-first-run",
-                                   "--disable-background-networking",
-                                   "--disable-component-update",
-                                   "--disable-sync",
-                                   "--disable-extensions",
-                                   "--hide-scrollbars",
-                                   "--user-data-dir=" + profile,
-                                   "--enable-logging=stderr",
-                                   "--v=0"};
+  std::vector<std::string> argv = {
+      chromium.string(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+      "--no-first-run", "--disable-background-networking", "--disable-component-update",
+      "--disable-sync", "--disable-extensions",
+      // Nothing resolves: the test never reaches the network.
+      "--host-resolver-rules=MAP * ~NOTFOUND", "--hide-scrollbars", "--user-data-dir=" + profile,
+      "--enable-logging=stderr", "--v=0"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back("file://" + std::filesystem::absolute(page).string());
   test::ProcessResult result = test::run_process(argv, {}, kBrowserTimeout);
@@ -107,11 +102,12 @@ void check_page(const std::filesystem::path& page, const std::string& screenshot
   std::smatch verdict;
   ASSERT_TRUE(std::regex_search(
       dom.out, verdict,
-      std::regex(R"re(data-render-check="charts=(\d+) drawn=(\d+) errors=(\d+)")re")))
+      std::regex(R"re(data-render-check="charts=(\d+) drawn=(\d+) errors=(\d+) fetched=(\d+)")re")))
       << "the page's render check did not run";
   EXPECT_EQ(std::stoul(verdict[1]), charts);
   EXPECT_EQ(std::stoul(verdict[2]), charts) << "a chart drew nothing";
   EXPECT_EQ(verdict[3], "0") << "script errors on the page";
+  EXPECT_EQ(verdict[4], "0") << "the page fetched resources: it must be self-contained";
   const std::regex marks(R"re(<figure class="chart[^"]*" id="([^"]+)"[^>]*data-marks="(\d+)")re");
   std::size_t figures = 0;
   for (auto it = std::sregex_iterator(dom.out.begin(), dom.out.end(), marks);

@@ -110,6 +110,13 @@ TEST_F(ReportRender, CsvHasAColumnPerSegmentAndCounter) {
         "cpus", "flags", "p50_ns", "ctx_switches_per_op", "migrations_per_op", "high_wait_p50_ns"})
     EXPECT_NE(("," + header + ",").find(std::string(",") + column + ","), std::string::npos)
         << column << " missing from " << header;
+  // Column names are unique: the name's iterations:5 segment does not shadow the iterations field.
+  std::vector<std::string> names;
+  std::stringstream columns(header);
+  for (std::string name; std::getline(columns, name, ',');) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end());
+  EXPECT_NE(header.find(",name_iterations,"), std::string::npos);
 }
 
 // CSV quoting follows RFC 4180: a field with a comma, quote or line break is quoted, quotes
@@ -209,6 +216,32 @@ TEST(ReportEscaping, RecordTextNeverBecomesMarkup) {
   EXPECT_NE(md.find("x\\|y"), std::string::npos) << md;
   EXPECT_NE(md.find("\\<script\\>"), std::string::npos) << md;
   EXPECT_FALSE(std::regex_search(md, std::regex(R"((^|[^\\])<)"))) << md;
+}
+
+// gnuplot runs bounded in time: a script that would sit for 30 s is killed at the timeout.
+TEST(ReportGnuplot, OverrunIsKilledAndSaidSo) {
+  Gnuplot gnuplot("gnuplot", std::chrono::milliseconds(300));
+  ASSERT_EQ(gnuplot.unavailable(), "");
+  const PlotResult result = gnuplot.plot({"slow", "pause 30\n", {}});
+  EXPECT_FALSE(result.svg);
+  EXPECT_NE(result.problem.find("did not finish within 300 ms"), std::string::npos)
+      << result.problem;
+}
+
+// A script gnuplot rejects gives its message, not an SVG.
+TEST(ReportGnuplot, FailureGivesGnuplotsMessage) {
+  Gnuplot gnuplot("gnuplot", std::chrono::seconds(20));
+  const PlotResult result = gnuplot.plot({"bad", "plot nonsense_function(x)\n", {}});
+  EXPECT_FALSE(result.svg);
+  EXPECT_NE(result.problem.find("gnuplot failed"), std::string::npos) << result.problem;
+}
+
+// The SVG inlines without its XML prologue, its ids prefixed so charts can share a page.
+TEST(ReportGnuplot, InlineSvgPrefixesIds) {
+  const std::string svg = inline_svg(
+      "<?xml version=\"1.0\"?>\n<svg id=\"a\"><use xlink:href='#b'/><g fill=\"url(#c)\"/></svg>",
+      "x");
+  EXPECT_EQ(svg, "<svg id=\"x-a\"><use xlink:href='#x-b'/><g fill=\"url(#x-c)\"/></svg>");
 }
 
 C2cMatrix matrix_from(const std::filesystem::path& file) {
