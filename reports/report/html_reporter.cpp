@@ -70,6 +70,16 @@ std::string rankings_html(const std::vector<CaseRanking>& rankings) {
   return out;
 }
 
+// A long explanation folds away behind its first words, so the verdict table stays scannable.
+std::string detail_html(const std::string& detail) {
+  constexpr std::size_t kShown = 48;
+  if (detail.size() <= kShown) return escaped(detail);
+  std::size_t cut = detail.rfind(' ', kShown);
+  if (cut == std::string::npos || cut < kShown / 2) cut = kShown;
+  return fmt::format("<details><summary>{}&hellip;</summary>{}</details>",
+                     escaped(detail.substr(0, cut)), escaped(detail));
+}
+
 std::string inversion_html(const std::vector<InversionRow>& rows) {
   if (rows.empty()) return "<p class=\"detail\">The inversion suite did not run.</p>\n";
   std::string out =
@@ -88,7 +98,7 @@ std::string inversion_html(const std::vector<InversionRow>& rows) {
         r.high_wait_ns ? format_ns(*r.high_wait_ns) : "-",
         r.critical_section_ns ? format_ns(*r.critical_section_ns) : "-",
         r.medium_spin_ns ? format_ns(*r.medium_spin_ns) : "-", r.priority_applied ? "yes" : "no",
-        escaped(r.detail));
+        detail_html(r.detail));
   }
   return out + "</tbody></table>\n";
 }
