@@ -32,9 +32,10 @@ double to_ns(double value, const std::string& unit) {
   return value;
 }
 
-std::set<std::string> variant_keys(const RunRecord& record) {
+std::set<std::string> variant_keys(const RunRecord& record, const std::vector<std::string>& extra) {
   // "wait" tells the creation reference's two round trips apart (join, and signal).
-  std::set<std::string> keys = {"wait"};
+  std::set<std::string> keys(extra.begin(), extra.end());
+  keys.insert("wait");
   for (const auto& backend : record.tpbench.backends)
     for (const auto& variant : backend.variants) keys.insert(variant.key);
   return keys;
@@ -48,8 +49,9 @@ std::optional<double> Result::counter(const std::string& key) const {
   return it->second;
 }
 
-std::vector<Result> collect_results(const RunRecord& record) {
-  const std::set<std::string> variants = variant_keys(record);
+std::vector<Result> collect_results(const RunRecord& record,
+                                    const std::vector<std::string>& extra_variant_keys) {
+  const std::set<std::string> variants = variant_keys(record, extra_variant_keys);
   std::vector<Result> results;
   std::map<std::string, std::size_t> index;
   std::map<std::string, std::map<std::string, std::vector<double>>> counters;
@@ -105,7 +107,7 @@ std::vector<CaseRanking> rank_cases(const std::vector<Result>& results) {
       cases;
   std::vector<std::pair<std::string, std::string>> order;
   for (const Result& r : results) {
-    if (r.name.suite == "inversion" || r.name.suite == "c2c" || !r.value_ns) continue;
+    if (r.name.suite == "inversion" || !r.value_ns) continue;
     const auto key = std::make_pair(r.name.suite, r.name.kase);
     if (!cases.count(key)) order.push_back(key);
     cases[key][r.backend].push_back(&r);

@@ -36,9 +36,11 @@ struct Result {
   std::optional<double> counter(const std::string& key) const;
 };
 
-// One Result per run_name, in the record's order. Variant keys come from the record's backends
-// (e.g. pool's "wake"), plus the references' "wait".
-std::vector<Result> collect_results(const RunRecord& record);
+// One Result per run_name, in the record's order. Variant keys (name segments that belong to the
+// backend, not the scenario) come from the record's backends (e.g. pool's "wake"), the references'
+// "wait", and `extra_variant_keys`.
+std::vector<Result> collect_results(const RunRecord& record,
+                                    const std::vector<std::string>& extra_variant_keys = {});
 
 struct RankingRow {
   std::string backend;
@@ -57,7 +59,7 @@ struct CaseRanking {
   std::vector<RankingRow> rows;  // fastest first
 };
 
-// Every suite/case except inversion (judged by verdict) and c2c (a matrix, not a ranking).
+// Every suite/case except inversion (judged by verdict: inversion_rows).
 std::vector<CaseRanking> rank_cases(const std::vector<Result>& results);
 
 enum class Verdict { bounded, mixed, unbounded, failed };
