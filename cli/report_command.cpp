@@ -90,8 +90,9 @@ int run_report(const Invocation& original) {
   const std::filesystem::path record = take_record_path(invocation);
   po::options_description options = option_table();
   for (const auto& entry : report::reporters())
-    options.add_options()(std::string(entry.name).c_str(), po::value<std::string>(),
-                          fmt::format("FILE: write {} there", entry.summary).c_str());
+    options.add_options()(
+        std::string(entry.name).c_str(), po::value<std::string>(),
+        fmt::format("write the {} report to FILE: {}", entry.name, entry.summary).c_str());
   po::variables_map values;
   if (!parse_options(invocation,
                      {"report", "RUN.json [--html FILE] [--md FILE] [--csv FILE]",
