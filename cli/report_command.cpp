@@ -24,7 +24,7 @@ std::filesystem::path take_record_path(Invocation& invocation) {
   std::vector<std::string> words;
   for (std::size_t i = 0; i < invocation.args.size(); ++i) {
     const std::string& arg = invocation.args[i];
-    if (arg.rfind("-", 0) == 0 && arg != "-") {
+    if (arg.rfind('-', 0) == 0 && arg != "-") {
       rest.push_back(arg);
       const bool takes_value = arg.find('=') == std::string::npos && arg != "--help" && arg != "-h";
       if (takes_value && i + 1 < invocation.args.size()) rest.push_back(invocation.args[++i]);

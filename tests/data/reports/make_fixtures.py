@@ -104,7 +104,7 @@ def main(source):
                            "method": "systemd-detect-virt"}
     t["topology"] = {
         "summary": "1 package, 1 NUMA node, 2 L3, 16 cores, 16 PUs", "packages": 1, "numa_nodes": 1,
-        "l3_groups": 2, "cores": 16, "logical_cpus": 16, "smt": False,
+        "l3_groups": 2, "cores": 16, "logical_cpus": 16, "smt": False, "excluded_cpus": [],
         "cpus": [{"os_index": i, "core": i, "l3": i // 8, "numa": 0, "package": 0} for i in range(16)],
         "placements": [
             {"placement": "same_cpu", "available": True, "cpus": [0, 0], "skipped_reason": None},
