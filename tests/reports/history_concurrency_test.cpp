@@ -22,6 +22,7 @@
 #include "history_concurrency_runs.hpp"
 #include "pg_test_server.hpp"
 #include "process.hpp"
+#include "scratch_dir.hpp"
 
 namespace tpb::test {
 namespace {
@@ -34,20 +35,9 @@ struct Totals {
   double seconds = 0;
 };
 
-std::filesystem::path scratch_dir() {
-  static const auto dir = [] {
-    auto path = std::filesystem::temp_directory_path() /
-                ("tpbench-concurrency-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-    return path;
-  }();
-  return dir;
-}
-
 // Starts `writers` worker processes on `db`, lets them go at once, waits for all (bounded).
 Totals run_writers(const std::string& db, int writers) {
-  const auto go = scratch_dir() / ("go-" + std::to_string(writers));
+  const auto go = scratch_dir("tpbench-concurrency") / ("go-" + std::to_string(writers));
   std::filesystem::remove(go);
   std::vector<std::unique_ptr<Process>> processes;
   for (int w = 0; w < writers; ++w)
@@ -132,7 +122,7 @@ TEST(HistoryConcurrency, TwentyWritersOnOnePostgresDatabase) {
 // 4 processes append to one SQLite file at once: every run is stored exactly once.
 TEST(HistoryConcurrency, FourWritersOnOneSqliteFile) {
   constexpr int kWriters = 4;
-  const auto db = (scratch_dir() / "history.sqlite").string();
+  const auto db = (scratch_dir("tpbench-concurrency") / "history.sqlite").string();
   const auto totals = run_writers(db, kWriters);
   EXPECT_EQ(totals.stored, kWriters * kRunsPerWriter + kSharedRuns);
   expect_every_run_once(db, kWriters);

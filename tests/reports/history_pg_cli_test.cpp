@@ -20,6 +20,7 @@
 
 #include "pg_test_server.hpp"
 #include "process.hpp"
+#include "scratch_dir.hpp"
 
 namespace tpb::test {
 namespace {
@@ -38,15 +39,6 @@ std::string fresh_database() {
   static int counter = 0;
   return PgTestServer::get().fresh_database("tpb_cli_" + std::to_string(::getpid()) + "_" +
                                             std::to_string(counter++));
-}
-
-std::filesystem::path scratch_dir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = std::filesystem::temp_directory_path() /
-             (std::string("tpbench-pg-cli-") + info->name() + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
 }
 
 // A URI to a server that is not there: the test server's socket directory, another port.
@@ -111,7 +103,7 @@ TEST(PostgresCli, NewerSchemaExitsTwo) {
 
 // No server: `history` and `history export` exit 2 with one line naming it.
 TEST(PostgresCli, UnreachableServerIsOneLineExitTwo) {
-  const auto dir = scratch_dir();
+  const auto& dir = scratch_dir("tpbench-pg-cli");
   history::open_history_store((dir / "h.sqlite").string());
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"history", "--db", unreachable_uri()},
@@ -135,7 +127,7 @@ TEST(PostgresCli, GateWithoutItsHistoryExitsThree) {
 // export SQLite -> PostgreSQL -> SQLite through the command: every run once however often it runs,
 // and every sample bit for bit.
 TEST(PostgresCli, ExportCopiesEachRunOnceBothWays) {
-  const auto dir = scratch_dir();
+  const auto& dir = scratch_dir("tpbench-pg-cli");
   const auto local = (dir / "runner.sqlite").string();
   const auto laptop = (dir / "laptop.sqlite").string();
   const auto fleet = fresh_database();
@@ -173,7 +165,7 @@ TEST(PostgresCli, ExportCopiesEachRunOnceBothWays) {
 // (here a role that may read but not insert), the run still writes its record, then exits 2 with
 // one line naming the server.
 TEST(PostgresCli, RunAppendsAndKeepsItsRecordWhenTheHistoryRefuses) {
-  const auto dir = scratch_dir();
+  const auto& dir = scratch_dir("tpbench-pg-cli");
   const auto& server = PgTestServer::get();
   const auto uri = fresh_database();
   const auto database = uri.substr(uri.find("@/") + 2, uri.find('?') - uri.find("@/") - 2);

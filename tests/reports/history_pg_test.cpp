@@ -29,6 +29,7 @@
 
 #include "history_store_suite.hpp"
 #include "pg_test_server.hpp"
+#include "scratch_dir.hpp"
 
 namespace tpb::test {
 namespace {
@@ -228,10 +229,7 @@ std::map<std::string, std::uint64_t> bit_patterns(history::HistoryStore& store) 
 // Export SQLite -> PostgreSQL -> SQLite gives back every sample and counter bit for bit: random
 // bit patterns (every finite double is a possible sample) and the awkward values.
 TEST(PostgresHistory, ExportRoundTripsEverySampleBitForBit) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("tpbench-export-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const auto& dir = scratch_dir("tpbench-export");
   std::mt19937_64 bits(20261130);
   auto random_double = [&] {
     for (;;) {
@@ -260,7 +258,6 @@ TEST(PostgresHistory, ExportRoundTripsEverySampleBitForBit) {
   EXPECT_EQ(expected.size(), 5u * 2 * 16 * 4);  // runs x benchmarks x repetitions x numbers
   EXPECT_EQ(bit_patterns(*fleet), expected);
   EXPECT_EQ(bit_patterns(*back), expected);
-  std::filesystem::remove_all(dir);
 }
 
 struct ConnectionDeleter {
