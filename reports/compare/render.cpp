@@ -5,8 +5,12 @@
 #include <fmt/format.h>
 #include <tpb/compare.hpp>
 
+#include "markup.hpp"
+
 namespace tpb::compare {
 namespace {
+
+using report::xml_escape;
 
 std::string percent(double relative) {
   if (std::isinf(relative)) return relative > 0 ? "+inf" : "-inf";
@@ -46,32 +50,6 @@ std::vector<const BenchmarkVerdict*> by_importance(const Comparison& c) {
     for (const auto& b : c.benchmarks)
       if (b.verdict == order) rows.push_back(&b);
   return rows;
-}
-
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        if (static_cast<unsigned char>(ch) >= 0x20 || ch == '\n' || ch == '\t') out += ch;
-    }
-  }
-  return out;
 }
 
 nlohmann::json finite_or_null(double value) {

@@ -234,7 +234,7 @@ Chart c2c_chart(const C2cMatrix& matrix, const std::string& id) {
       "set colorbox vertical\nunset key\n"
       "plot 'c2c.dat' matrix with image notitle, "
       "'labels.dat' using 1:2:3 with labels font ',{}' tc rgb '#ffffff' notitle\n",
-      quote(chart.title), n - 0.5, n - 0.5, tics, tics,
+      quote(chart.title), static_cast<double>(n) - 0.5, static_cast<double>(n) - 0.5, tics, tics,
       std::isfinite(low) ? num(low == high ? low * 0.9 : low) : "0",
       std::isfinite(low) ? num(low == high ? high * 1.1 + 1 : high) : "1", n <= 4 ? 14 : 9);
   chart.caption = fmt::format(

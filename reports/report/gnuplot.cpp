@@ -22,7 +22,7 @@ std::filesystem::path find_program(const std::filesystem::path& program) {
   std::string_view dirs = path ? path : "/usr/bin:/bin";
   while (!dirs.empty()) {
     const std::size_t colon = std::min(dirs.find(':'), dirs.size());
-    const std::filesystem::path candidate = std::filesystem::path(dirs.substr(0, colon)) / program;
+    std::filesystem::path candidate = std::filesystem::path(dirs.substr(0, colon)) / program;
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
     dirs.remove_prefix(std::min(colon + 1, dirs.size()));
   }

@@ -10,6 +10,7 @@
 
 #include "charts.hpp"
 #include "gnuplot.hpp"
+#include "markup.hpp"
 #include "report_template.hpp"
 #include "report_text.hpp"
 #include "reporters.hpp"
@@ -19,30 +20,7 @@ namespace tpb::report {
 namespace {
 
 std::string escaped(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return xml_escape(text);
 }
 
 std::string ratio(std::optional<double> r) {

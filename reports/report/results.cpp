@@ -68,9 +68,9 @@ std::vector<Result> collect_results(const RunRecord& record,
         if (key == "backend") {
           r.backend = value;
         } else if (variants.count(key)) {
-          variant_text += " " + key + ":" + value;
+          variant_text.append(" ").append(key).append(":").append(value);
         } else if (!is_runner_segment(key)) {
-          r.scenario += (r.scenario.empty() ? "" : "/") + key + ":" + value;
+          r.scenario.append(r.scenario.empty() ? "" : "/").append(key).append(":").append(value);
         }
       }
       if (r.backend.empty()) r.backend = "-";
