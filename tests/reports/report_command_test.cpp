@@ -1,5 +1,6 @@
 // `tpbench report RUN.json [--html FILE] [--md FILE] [--csv FILE]`, run as a child process: without
 // a format option it writes all three beside the record; a format option writes only that one;
+// `tpbench run --report` writes HTML and Markdown beside its record;
 // bad input (not a tpbench run, truncated, an unknown schema version, no record, an unwritable
 // output path) exits 2 with one line on stderr and leaves no output file behind.
 #include <gtest/gtest.h>
@@ -130,6 +131,17 @@ TEST_F(ReportCommand, WithoutGnuplotTheHtmlIsStillWritten) {
   const std::string html = read(dir_ / "r.html");
   EXPECT_NE(html.find("Chart not drawn: gnuplot not found"), std::string::npos);
   EXPECT_EQ(html.find("<svg"), std::string::npos);
+}
+
+// tpbench run --report writes the HTML and Markdown beside the record and prints their paths.
+TEST_F(ReportCommand, RunReportWritesHtmlAndMarkdownBesideTheRecord) {
+  const auto r = run_process({TPB_TPBENCH, "run", "--quick", "--suite", "c2c", "--no-progress",
+                              "--report", "--out", (dir_ / "run.json").string()},
+                             {}, std::chrono::seconds(120));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_only({"run.html", "run.json", "run.md"});
+  EXPECT_NE(r.out.find("html: " + (dir_ / "run.html").string()), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("md: " + (dir_ / "run.md").string()), std::string::npos) << r.out;
 }
 
 }  // namespace
