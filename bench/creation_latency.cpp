@@ -647,8 +647,8 @@ void register_creation(const Plan& plan, Registration& reg) {
           pinned_cpus(it.where));
     }
   }
-  const int max_n = static_cast<int>(BackendOptions{}.pool_capacity_per_cpu) *
-                    static_cast<int>(allowed_cpus().size());
+  const int max_n =
+      static_cast<int>(kDefaultCapacityPerCpu) * static_cast<int>(allowed_cpus().size());
   std::vector<int> sizes;
   for (int n = 1; n < max_n; n *= 2) sizes.push_back(n);
   sizes.push_back(max_n);

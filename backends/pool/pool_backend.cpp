@@ -9,6 +9,9 @@
 #include <string>
 #include <system_error>
 
+#include <stdexcept>
+#include <string>
+
 #include <tpb/topology.hpp>
 
 #include "host/cpus.hpp"
@@ -62,10 +65,9 @@ struct alignas(64) Worker {
 
 class PoolBackend final : public ThreadBackend {
  public:
-  PoolBackend(const BackendOptions& options, const Topology& topology)
-      : capacity_(options.pool_capacity_per_cpu == 0 ? 1 : options.pool_capacity_per_cpu),
-        spin_(options.pool_wake == BackendOptions::PoolWake::spin ? options.pool_spin
-                                                                  : std::chrono::nanoseconds(0)),
+  PoolBackend(const PoolOptions& options, const Topology& topology)
+      : capacity_(options.capacity_per_cpu == 0 ? 1 : options.capacity_per_cpu),
+        spin_(options.wake == PoolOptions::Wake::spin ? options.spin : std::chrono::nanoseconds(0)),
         stack_size_(host::default_thread_stack_size()) {
     for (const LogicalCpu& cpu : topology.cpus()) {
       if (cpu.os_index >= static_cast<int>(group_of_cpu_.size()))
@@ -276,14 +278,26 @@ Capabilities pool_capabilities() {
 
 std::unique_ptr<ThreadBackend> make_pool_backend(const BackendOptions& options,
                                                  const Topology& topology) {
-  return std::make_unique<PoolBackend>(options, topology);
+  return std::make_unique<PoolBackend>(PoolOptions::from(options), topology);
+}
+
+PoolOptions PoolOptions::from(const BackendOptions& options) {
+  PoolOptions pool;
+  if (const std::string* wake = options.find("wake")) {
+    if (*wake == "park")
+      pool.wake = Wake::park;
+    else if (*wake == "spin")
+      pool.wake = Wake::spin;
+    else
+      throw std::invalid_argument("pool setting 'wake' must be park or spin, not '" + *wake + "'");
+  }
+  pool.spin = std::chrono::microseconds(options.count("spin_us", 50));
+  pool.capacity_per_cpu = options.count("capacity", kDefaultCapacityPerCpu);
+  return pool;
 }
 
 std::vector<BackendVariant> pool_variants() {
-  return {
-      {"wake", "park", [](BackendOptions& o) { o.pool_wake = BackendOptions::PoolWake::park; }},
-      {"wake", "spin", [](BackendOptions& o) { o.pool_wake = BackendOptions::PoolWake::spin; }},
-  };
+  return {{"wake", "park"}, {"wake", "spin"}};
 }
 
 }  // namespace tpb

@@ -1,7 +1,7 @@
 // pool: pre-spawned workers pinned per CPU; a system thread borrows an idle worker.
 //
 // What it guarantees
-// - Workers are created up front, in the constructor: `pool_capacity_per_cpu` of them for each CPU
+// - Workers are created up front, in the constructor: `capacity` of them for each CPU
 //   of the topology (hwloc order), each pinned to its CPU and at SCHED_OTHER from its pthread
 //   attributes, nice 0. launch() never creates an OS thread.
 // - launch() hands the trampoline to an idle worker of the group of `Launch::home_cpu` (when it is
@@ -9,16 +9,16 @@
 //   publishing the job one atomic exchange, and a parked worker costs one futex wake. The path
 //   takes no lock and allocates nothing.
 // - No idle worker in that group: LaunchStatus::no_resources, nothing changed, the trampoline
-//   never runs. So live system threads per CPU group never exceed `pool_capacity_per_cpu`.
+//   never runs. So live system threads per CPU group never exceed `capacity`.
 // - While a worker runs a system thread it runs on `Launch::cpus` (empty: the creator's CPUs, read
 //   in launch() with one sched_getaffinity; a creator pinned to the worker's own CPU costs the
 //   worker no syscall), at `Launch::priority` when `apply_priority`, under `Launch::name`. Before
 //   it takes the next one it goes back to its own CPU, SCHED_OTHER nice 0 and its own name,
 //   unconditionally: the runtime may have changed the worker's priority or affinity by tid while
 //   the system thread ran.
-// - Wake strategies (BackendOptions::pool_wake): `park`, the idle worker sleeps on a futex word at
-//   once; `spin`, it polls its word for `pool_spin` first, then parks. A worker spins only after
-//   restoring its own SCHED_OTHER priority, and never longer than `pool_spin`: a SCHED_FIFO
+// - Wake strategies (PoolOptions::wake): `park`, the idle worker sleeps on a futex word at
+//   once; `spin`, it polls its word for `spin` first, then parks. A worker spins only after
+//   restoring its own SCHED_OTHER priority, and never longer than `spin`: a SCHED_FIFO
 //   spinner could starve its CPU.
 // - The trampoline must return (the runtime catches PsTerminateSystemThread's unwinding), so a
 //   worker outlives every system thread it runs and host tids repeat.
@@ -39,12 +39,27 @@
 // progress. The constructor throws std::system_error when a worker cannot be created.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
 #include <tpb/backend.hpp>
 
 namespace tpb {
+
+// The pool's settings, read from BackendOptions by these keys:
+//   wake      "park" | "spin" (default park); the registry's variants set it
+//   spin_us   microseconds an idle worker polls before it parks, with wake=spin (default 50)
+//   capacity  workers per CPU, so live system threads per CPU (default kDefaultCapacityPerCpu;
+//             0 counts as 1)
+struct PoolOptions {
+  enum class Wake { park, spin };
+  Wake wake = Wake::park;
+  std::chrono::nanoseconds spin{std::chrono::microseconds(50)};
+  unsigned capacity_per_cpu = kDefaultCapacityPerCpu;
+  // Throws std::invalid_argument, naming the key, for a value it cannot read.
+  static PoolOptions from(const BackendOptions& options);
+};
 
 Capabilities pool_capabilities();
 std::unique_ptr<ThreadBackend> make_pool_backend(const BackendOptions& options,

@@ -39,6 +39,7 @@ class PthreadBackend final : public ThreadBackend {
   Capabilities capabilities() const override { return pthread_capabilities(); }
 
   LaunchStatus launch(const Launch& launch) override {
+    if (launch.trampoline == nullptr) return LaunchStatus::invalid;
     pthread_attr_t attr;
     if (pthread_attr_init(&attr) != 0) return LaunchStatus::no_resources;
     struct AttrGuard {

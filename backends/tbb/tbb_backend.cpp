@@ -65,7 +65,8 @@ struct Arena {
 class TbbBackend final : public ThreadBackend {
  public:
   TbbBackend(const BackendOptions& options, const Topology& topology)
-      : capacity_(static_cast<int>(std::max(1u, options.pool_capacity_per_cpu))),
+      : capacity_(
+            static_cast<int>(std::max(1u, options.count("capacity", kDefaultCapacityPerCpu)))),
         parallelism_(tbb::global_control::max_allowed_parallelism,
                      topology.cpus().size() * capacity_ + 1) {
     // oneTBB numbers NUMA nodes like hwloc's logical indexes, as the topology does. One node has
@@ -177,6 +178,7 @@ Capabilities tbb_capabilities() {
   caps.per_cpu_limit = false;  // the bound is per NUMA node
   caps.termination = true;
   caps.reuses_host_threads = true;
+  caps.names_host_threads = false;  // workers keep oneTBB's names
   return caps;
 }
 

@@ -20,16 +20,19 @@
 // - After each system thread the worker is put back to SCHED_OTHER nice 0 and its node's CPUs:
 //   the runtime may change a worker's priority or affinity by tid while the system thread runs.
 //
+// Settings (BackendOptions key): `capacity`, system threads admitted per CPU on average (default
+// kDefaultCapacityPerCpu; 0 counts as 1).
+//
 // The per-CPU limit, and why it is large
 // - System threads block for long (they wait on events), and a blocked task holds its oneTBB
-//   worker. Each arena therefore gets max_concurrency = node CPUs x `pool_capacity_per_cpu`, no
+//   worker. Each arena therefore gets max_concurrency = node CPUs x `capacity`, no
 //   slot reserved for external threads, and the backend raises oneTBB's worker limit
-//   (global_control::max_allowed_parallelism) to all CPUs x `pool_capacity_per_cpu` + 1, so every
+//   (global_control::max_allowed_parallelism) to all CPUs x `capacity` + 1, so every
 //   admitted system thread has a worker of its own and blocked ones cannot starve the others.
-// - Admission: at most node CPUs x `pool_capacity_per_cpu` live system threads per NUMA node, both
+// - Admission: at most node CPUs x `capacity` live system threads per NUMA node, both
 //   classes together (an atomic count against that limit). Past it launch() fails at once with
 //   no_resources rather than queueing behind blocked tasks. The bound is per node, not per CPU
-//   (Capabilities::per_cpu_limit is false): on average `pool_capacity_per_cpu` per CPU, but all of
+//   (Capabilities::per_cpu_limit is false): on average `capacity` per CPU, but all of
 //   a node's threads may run on one of its CPUs. A smaller max_allowed_parallelism set elsewhere
 //   in the process (the smallest active value wins) scales the limits down to the workers there
 //   are.

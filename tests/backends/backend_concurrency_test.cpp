@@ -24,7 +24,7 @@ class ConcurrentLaunchTest : public ::testing::TestWithParam<BackendCase> {};
 
 // Launchers race; each accepted launch runs once (a refused one is retried until accepted).
 TEST_P(ConcurrentLaunchTest, EachLaunchRunsExactlyOnce) {
-  auto backend = GetParam().make(GetParam().options, Topology::host());
+  auto backend = GetParam().make(Topology::host());
   Counter done;
   std::vector<Job> jobs(kLaunchers * kPerLauncher, Job{{}, &done});
   std::vector<LaunchStatus> status(kLaunchers, LaunchStatus::ok);
@@ -95,22 +95,21 @@ void check_capacity_under_races(std::unique_ptr<ThreadBackend> backend, int capa
 }
 
 TEST(PoolConcurrencyTest, NeverRunsMoreThanItsCapacity) {
-  for (auto wake : {BackendOptions::PoolWake::park, BackendOptions::PoolWake::spin}) {
-    SCOPED_TRACE(wake == BackendOptions::PoolWake::park ? "park" : "spin");
-    BackendOptions options;
-    options.pool_wake = wake;
-    options.pool_capacity_per_cpu = 2;
-    check_capacity_under_races(make_pool_backend(options, first_cpu_topology()), 2);
+  for (const char* wake : {"park", "spin"}) {
+    SCOPED_TRACE(wake);
+    check_capacity_under_races(
+        make_pool_backend(BackendOptions().set("wake", wake).set("capacity", "2"),
+                          first_cpu_topology()),
+        2);
   }
 }
 
 #if TPB_TEST_TBB
 TEST(TbbConcurrencyTest, NeverAdmitsMoreThanItsLimit) {
   if (Topology::host().numa_nodes() != 1) GTEST_SKIP() << "the limit below assumes one node";
-  BackendOptions options;
-  options.pool_capacity_per_cpu = 1;
-  check_capacity_under_races(make_tbb_backend(options, Topology::host()),
-                             Topology::host().logical_cpus());
+  check_capacity_under_races(
+      make_tbb_backend(BackendOptions().set("capacity", "1"), Topology::host()),
+      Topology::host().logical_cpus());
 }
 #endif
 

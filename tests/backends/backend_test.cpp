@@ -1,8 +1,8 @@
 // Backend contract (tpb/backend.hpp; docs/contracts.md 6, "Priorities on Linux" and "Per-CPU
 // placement and limits"): each backend, driven directly through ThreadBackend with no runtime, runs
 // every launched trampoline exactly once, honours the affinity and priority its capabilities
-// promise, and refuses what it cannot give without running anything. One suite, one instance per
-// backend (pool once per wake strategy).
+// promise, refuses what it cannot give without running anything, and is what its registry row
+// says. One suite, one instance per registry row and variant (pool once per wake strategy).
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -18,7 +18,7 @@ namespace {
 
 class BackendTest : public ::testing::TestWithParam<BackendCase> {
  protected:
-  void SetUp() override { backend_ = GetParam().make(GetParam().options, Topology::host()); }
+  void SetUp() override { backend_ = GetParam().make(Topology::host()); }
   std::unique_ptr<ThreadBackend> backend_;
 };
 
@@ -32,6 +32,33 @@ Seen run_and_observe(ThreadBackend& backend, const std::function<void(Launch&)>&
   EXPECT_EQ(launch_when_free(backend, launch), LaunchStatus::ok);
   EXPECT_TRUE(done.wait_for(1));
   return seen;
+}
+
+// The registry row (what `tpbench list`, the benchmarks and the conformance suite read) agrees
+// with the object the row creates: same name, same capabilities.
+TEST_P(BackendTest, RegistryRowAgreesWithTheBackend) {
+  const BackendEntry& row = *GetParam().entry;
+  EXPECT_EQ(backend_->name(), row.name);
+  const Capabilities object = backend_->capabilities();
+  EXPECT_EQ(to_string(object.priority), std::string(to_string(row.capabilities.priority)));
+  EXPECT_EQ(object.affinity, row.capabilities.affinity);
+  EXPECT_EQ(object.unpinned_window, row.capabilities.unpinned_window);
+  EXPECT_EQ(object.per_cpu_limit, row.capabilities.per_cpu_limit);
+  EXPECT_EQ(object.termination, row.capabilities.termination);
+  EXPECT_EQ(object.reuses_host_threads, row.capabilities.reuses_host_threads);
+  EXPECT_EQ(object.names_host_threads, row.capabilities.names_host_threads);
+  EXPECT_TRUE(object == row.capabilities) << "a field the checks above do not name differs";
+}
+
+// Every registry row is under test, pthread included: the cases come from the one table.
+TEST(BackendRegistry, EveryRowIsUnderTest) {
+  const std::vector<BackendCase> cases = backend_cases();
+  for (const BackendEntry& row : backend_registry()) {
+    bool found = false;
+    for (const BackendCase& c : cases) found = found || c.entry == &row;
+    EXPECT_TRUE(found) << row.name;
+  }
+  EXPECT_NE(find_backend("pthread"), nullptr);
 }
 
 // Every successful launch runs its trampoline once, and nothing runs late.
@@ -134,7 +161,8 @@ TEST_P(BackendTest, LeavesPriorityAloneWhenNotAsked) {
 
 // Launch::name names the host thread while the system thread runs (where the backend applies it).
 TEST_P(BackendTest, NamesTheHostThread) {
-  if (!GetParam().applies_name) GTEST_SKIP() << "names are not applied by this backend";
+  if (!backend_->capabilities().names_host_threads)
+    GTEST_SKIP() << "names are not applied by this backend";
   Seen seen = run_and_observe(*backend_);
   EXPECT_EQ(seen.name, "tpb-unit");
 }

@@ -7,11 +7,6 @@
 
 #include "host/cpus.hpp"
 #include "host/sched.hpp"
-#include "pool/pool_backend.hpp"
-#include "std_thread/std_thread_backend.hpp"
-#if TPB_TEST_TBB
-#include "tbb/tbb_backend.hpp"
-#endif
 
 // oneTBB frees an observer's proxy only once no worker still refers to it as the last observer it
 // notified; a worker lingering in an arena at process exit keeps it, referenced from thread data
@@ -25,7 +20,7 @@ namespace tpb::test {
 Seen observe_self() {
   Seen seen;
   seen.tid = host::current_tid();
-  seen.cpu = sched_getcpu();
+  seen.cpu = host::current_cpu();
   host::get_thread_affinity(0, seen.affinity);
   host::read_host_priority(0, seen.priority);
   char name[16] = {};
@@ -90,18 +85,18 @@ Topology first_cpu_topology() {
 }
 
 std::vector<BackendCase> backend_cases() {
-  BackendOptions park;
-  park.pool_wake = BackendOptions::PoolWake::park;
-  BackendOptions spin;
-  spin.pool_wake = BackendOptions::PoolWake::spin;
-  std::vector<BackendCase> cases = {
-      {"std_thread", &make_std_thread_backend, {}, true},
-      {"pool_park", &make_pool_backend, park, true},
-      {"pool_spin", &make_pool_backend, spin, true},
-  };
-#if TPB_TEST_TBB
-  cases.push_back({"tbb", &make_tbb_backend, {}, false});
-#endif
+  std::vector<BackendCase> cases;
+  for (const BackendEntry& entry : backend_registry()) {
+    if (entry.variants.empty()) {
+      cases.push_back({std::string(entry.name), &entry, {}});
+      continue;
+    }
+    for (const BackendVariant& variant : entry.variants) {
+      BackendCase c{std::string(entry.name) + "_" + std::string(variant.value), &entry, {}};
+      variant.apply(c.options);
+      cases.push_back(std::move(c));
+    }
+  }
   return cases;
 }
 

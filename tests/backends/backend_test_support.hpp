@@ -92,13 +92,16 @@ bool may_lower_nice();
 // A topology of the host's first CPU only (capacity tests).
 Topology first_cpu_topology();
 
-// One way to build a backend under test.
+// One way to build a backend under test: a registry row, with one of its variants applied.
 struct BackendCase {
-  std::string name;
-  std::unique_ptr<ThreadBackend> (*make)(const BackendOptions&, const Topology&);
+  std::string name;  // the row's name, then the variant's value ("pool_spin")
+  const BackendEntry* entry = nullptr;
   BackendOptions options;
-  bool applies_name = true;
+  std::unique_ptr<ThreadBackend> make(const Topology& topology) const {
+    return entry->create(options, topology);
+  }
 };
+// Every registry row, once per variant: the registry is the one list of backends.
 std::vector<BackendCase> backend_cases();
 void PrintTo(const BackendCase& backend, std::ostream* out);  // GoogleTest: its name
 

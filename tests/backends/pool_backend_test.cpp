@@ -5,6 +5,9 @@
 // wake strategies (park, spin).
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <string>
+
 #include <memory>
 #include <thread>
 
@@ -16,13 +19,13 @@
 namespace tpb::test {
 namespace {
 
-class PoolTest : public ::testing::TestWithParam<BackendOptions::PoolWake> {
+// Parameter: the wake strategy, as the registry's variants spell it.
+class PoolTest : public ::testing::TestWithParam<const char*> {
  protected:
   std::unique_ptr<ThreadBackend> make(const Topology& topology, unsigned capacity) {
-    BackendOptions options;
-    options.pool_wake = GetParam();
-    options.pool_capacity_per_cpu = capacity;
-    return make_pool_backend(options, topology);
+    return make_pool_backend(
+        BackendOptions().set("wake", GetParam()).set("capacity", std::to_string(capacity)),
+        topology);
   }
 };
 
@@ -204,12 +207,10 @@ TEST_P(PoolTest, SystemThreadCanLaunchFromAWorker) {
   EXPECT_EQ(inner_status, LaunchStatus::ok);
 }
 
-// Destruction stops workers that are spinning (a long pool_spin) or parked, and joins them.
+// Destruction stops workers that are spinning (a long spin_us) or parked, and joins them.
 TEST_P(PoolTest, DestructionStopsIdleWorkers) {
-  BackendOptions options;
-  options.pool_wake = GetParam();
-  options.pool_spin = std::chrono::seconds(30);
-  auto pool = make_pool_backend(options, Topology::host());
+  auto pool = make_pool_backend(BackendOptions().set("wake", GetParam()).set("spin_us", "30000000"),
+                                Topology::host());
   Counter done;
   Job job{{}, &done};
   ASSERT_EQ(pool->launch(launch_of(job)), LaunchStatus::ok);
@@ -218,12 +219,24 @@ TEST_P(PoolTest, DestructionStopsIdleWorkers) {
   EXPECT_EQ(job.runs, 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(Wake, PoolTest,
-                         ::testing::Values(BackendOptions::PoolWake::park,
-                                           BackendOptions::PoolWake::spin),
-                         [](const auto& info) {
-                           return info.param == BackendOptions::PoolWake::park ? "park" : "spin";
-                         });
+// Settings the pool cannot read make its factory throw, naming the key.
+TEST(PoolOptionsTest, UnreadableSettingsAreRefused) {
+  EXPECT_THROW(PoolOptions::from(BackendOptions().set("wake", "doze")), std::invalid_argument);
+  EXPECT_THROW(PoolOptions::from(BackendOptions().set("capacity", "many")), std::invalid_argument);
+  EXPECT_THROW(PoolOptions::from(BackendOptions().set("spin_us", "-1")), std::invalid_argument);
+  const PoolOptions read = PoolOptions::from(
+      BackendOptions().set("wake", "spin").set("capacity", "3").set("spin_us", "7"));
+  EXPECT_EQ(read.wake, PoolOptions::Wake::spin);
+  EXPECT_EQ(read.capacity_per_cpu, 3u);
+  EXPECT_EQ(read.spin, std::chrono::microseconds(7));
+  // Keys of other backends are ignored; defaults stay.
+  const PoolOptions plain = PoolOptions::from(BackendOptions().set("other", "x"));
+  EXPECT_EQ(plain.wake, PoolOptions::Wake::park);
+  EXPECT_EQ(plain.capacity_per_cpu, kDefaultCapacityPerCpu);
+}
+
+INSTANTIATE_TEST_SUITE_P(Wake, PoolTest, ::testing::Values("park", "spin"),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace tpb::test

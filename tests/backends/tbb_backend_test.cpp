@@ -1,6 +1,6 @@
 // oneTBB backend (backends/tbb/tbb_backend.hpp; docs/contracts.md 6, "Per-CPU placement and limits"
 // and "Priorities on Linux"): system threads that block do not starve each other up to the
-// admission limit (node CPUs x pool_capacity_per_cpu), past it launch() fails at once; the
+// admission limit (node CPUs x capacity), past it launch() fails at once; the
 // realtime class runs at SCHED_FIFO when permitted; workers go back to their class after each
 // system thread.
 #include <gtest/gtest.h>
@@ -18,9 +18,8 @@ namespace {
 constexpr unsigned kCapacity = 2;
 
 std::unique_ptr<ThreadBackend> make_tbb() {
-  BackendOptions options;
-  options.pool_capacity_per_cpu = kCapacity;
-  return make_tbb_backend(options, Topology::host());
+  return make_tbb_backend(BackendOptions().set("capacity", std::to_string(kCapacity)),
+                          Topology::host());
 }
 
 // Every admitted system thread gets a worker of its own, even when all of them block; one more

@@ -230,7 +230,7 @@ TEST_P(Conformance, ConcurrentCreateWaitClose) {
   // Room for creators, children and children still returning their worker: this test is about
   // concurrency, not pool exhaustion (ExhaustionReportsInsufficientResources).
   tpb::BackendOptions roomy = GetParam().options;
-  roomy.pool_capacity_per_cpu = 16;
+  roomy.set("capacity", "16");
   tpb::Runtime rt(options().backend_options(roomy));
   tpb::RuntimeScope scope(rt);
   const auto before = Counters::baseline(rt);

@@ -4,6 +4,21 @@
 // the host, apply the launch's affinity and priority, and run the trampoline". One interface, many
 // implementations, one registry table (backends/registry.cpp). The same conformance suite runs
 // against every row.
+//
+// Rules every backend obeys (tests/backends checks each one on every registry row):
+// - launch() is thread-safe and may be called from a system thread. On LaunchStatus::ok the
+//   trampoline runs exactly once, then the completion (when given) once, on the same host thread;
+//   on any other status neither ever runs and nothing is kept.
+// - A Launch without a trampoline is LaunchStatus::invalid.
+// - A stack the backend cannot give (larger than its fixed workers' stacks, or than the host
+//   allows) is LaunchStatus::no_resources or LaunchStatus::invalid, never a smaller stack.
+// - What capabilities() says is what the backend does, and the registry row says the same for
+//   every variant of the row.
+// - Destruction precondition: every launch that returned ok has completed (its completion, or
+//   else its trampoline, has returned) and no launch() is in progress. Destruction then releases
+//   every host thread the backend owns (joining workers), so it may block briefly.
+// - A backend reads its settings from BackendOptions by the keys its header documents and ignores
+//   every other key; a value it cannot read makes its factory throw std::invalid_argument.
 #pragma once
 
 #include <chrono>
@@ -11,6 +26,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tpb {
@@ -41,16 +57,34 @@ struct Capabilities {
   bool per_cpu_limit = false;    // the backend itself bounds live system threads per CPU
   bool termination = true;       // PsTerminateSystemThread unwinds and the host context survives
   bool reuses_host_threads = false;  // host tids repeat across system threads (pools)
+  bool names_host_threads = true;    // Launch::name names the host thread while the thread runs
+  friend bool operator==(const Capabilities&, const Capabilities&) = default;
 };
 const char* to_string(Capabilities::Priority p);
 
-// Options that tune a backend; each backend reads only its own.
-struct BackendOptions {
-  enum class PoolWake { park, spin };
-  PoolWake pool_wake = PoolWake::park;
-  std::chrono::nanoseconds pool_spin{std::chrono::microseconds(50)};  // spin before parking
-  unsigned pool_capacity_per_cpu = 4;  // workers per CPU, so live system threads per CPU
+// Settings that tune a backend, by key: the keys a registry row's variants write ("wake" =
+// "spin"), and any other a backend documents in its header. Each backend reads only its own keys,
+// so one BackendOptions can go to a runtime whatever its backend; the types behind the keys
+// belong to the backend that reads them.
+class BackendOptions {
+ public:
+  // Sets (or replaces) one setting.
+  BackendOptions& set(std::string_view key, std::string_view value);
+  // The value of `key`, or nullptr when it is not set.
+  const std::string* find(std::string_view key) const;
+  // The value of `key` as a count, or `fallback` when it is not set. Throws
+  // std::invalid_argument, naming the key, when the value is not a non-negative integer.
+  unsigned count(std::string_view key, unsigned fallback) const;
+  friend bool operator==(const BackendOptions&, const BackendOptions&) = default;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> settings_;
 };
+
+// Live system threads per CPU that a backend with a fixed capacity admits by default (the pool's
+// workers per CPU, oneTBB's arena slots per CPU; their "capacity" setting). Benchmarks size their
+// bursts by it.
+inline constexpr unsigned kDefaultCapacityPerCpu = 4;
 
 // One request to run a system thread.
 struct Launch {
@@ -74,7 +108,7 @@ enum class LaunchStatus { ok, no_resources, priority_denied, invalid };
 
 class ThreadBackend {
  public:
-  virtual ~ThreadBackend() = default;
+  virtual ~ThreadBackend() = default;  // see the destruction precondition above
   virtual std::string_view name() const = 0;
   virtual Capabilities capabilities() const = 0;
   // Starts the trampoline on a host thread. Thread-safe. On success the trampoline runs exactly
@@ -85,16 +119,19 @@ class ThreadBackend {
   virtual HostPriority effective_priority(const HostPriority& requested) const { return requested; }
 };
 
-// One row of the registry table.
+// One configuration of a registry row: the setting it writes is also its benchmark name segment
+// ("wake:spin").
 struct BackendVariant {
-  std::string_view key;    // benchmark name segment key, e.g. "wake"
+  std::string_view key;    // e.g. "wake"
   std::string_view value;  // e.g. "spin"
-  void (*apply)(BackendOptions&);
+  void apply(BackendOptions& options) const { options.set(key, value); }
 };
+
+// One row of the registry table.
 struct BackendEntry {
   std::string_view name;
   std::string_view summary;
-  Capabilities capabilities;
+  Capabilities capabilities;  // equal to create(...)->capabilities() for every variant
   std::unique_ptr<ThreadBackend> (*create)(const BackendOptions&, const Topology&);
   std::vector<BackendVariant> variants;  // empty: one configuration
 };
