@@ -51,7 +51,7 @@ MachineIdentity machine_identity(const RunContext& c) {
               {"backends", backends_part(c.backends)},
               {"priority_map", priority_map_part(c.priority_map)}};
   std::string text;
-  for (const auto& [name, value] : id.parts) text += name + "=" + value + "\n";
+  for (const auto& [name, value] : id.parts) text += fmt::format("{}={}\n", name, value);
   id.fingerprint = fmt::format("{:016x}", fnv1a64(text));
   return id;
 }

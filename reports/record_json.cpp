@@ -341,8 +341,10 @@ void decode(const json& j, T& out) {
         decode(j[i], out[i]);
       } catch (const RecordFieldError& e) {
         const std::string& inner = e.field();
-        const std::string sep = inner.empty() || inner.front() == '[' ? "" : ".";
-        throw RecordFieldError(index_path("", i) + sep + inner, e.problem());
+        std::string path = index_path("", i);
+        if (!inner.empty() && inner.front() != '[') path += '.';
+        path += inner;
+        throw RecordFieldError(path, e.problem());
       }
     }
   } else if constexpr (IsMap<T>::value) {
