@@ -61,8 +61,12 @@ Comparison compare_with_history(const RunValues& history, const RunValues& runs,
       const double h = static_cast<double>(out.base_count);
       const double k = static_cast<double>(out.new_count);
       const double difference = next.mean - base.mean;
-      const double se = base.sd * std::sqrt(1.0 / h + 1.0 / k);
-      const boost::math::students_t t_distribution(h - 1.0);
+      // The new runs' own spread joins the history's (pooled), so a history that happened to be
+      // flat cannot make any difference look certain.
+      const double pooled = std::sqrt(
+          ((h - 1.0) * base.sd * base.sd + (k - 1.0) * next.sd * next.sd) / (h + k - 2.0));
+      const double se = pooled * std::sqrt(1.0 / h + 1.0 / k);
+      const boost::math::students_t t_distribution(h + k - 2.0);
       out.change.estimate = std::expm1(difference);
       if (se > 0) {
         const double t = difference / se;
@@ -88,8 +92,18 @@ Comparison compare_with_history(const RunValues& history, const RunValues& runs,
     const bool significant = out.p_adjusted <= options.alpha;
     const std::string change =
         fmt::format("{:+.1f}% vs {} runs", out.change.estimate * 100, out.base_count);
-    const bool worse = worse_than_threshold(out, options.threshold);
-    const bool better = out.change.estimate < -options.threshold;
+    // One slow process is not a regression: every run of the new build must be past the
+    // threshold against the history's median, each re-run being a fresh process.
+    const auto& values = runs.at(out.name);
+    const double history_median = out.base_median;
+    const bool every_worse = std::all_of(values.begin(), values.end(), [&](double v) {
+      return v / history_median - 1.0 > options.threshold;
+    });
+    const bool every_better = std::all_of(values.begin(), values.end(), [&](double v) {
+      return v / history_median - 1.0 < -options.threshold;
+    });
+    const bool worse = worse_than_threshold(out, options.threshold) && every_worse;
+    const bool better = out.change.estimate < -options.threshold && every_better;
     if (significant && worse) {
       out.verdict = Verdict::kRegression;
       out.reason = fmt::format("{} worse than the {:.1f}% threshold, Holm p {:.2g}", change,

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <regex>
 #include <set>
 #include <utility>
@@ -248,28 +249,60 @@ class SqliteHistory final : public HistoryStore {
   }
 
   std::vector<Series> query_series(const SeriesQuery& query) override {
-    const std::string sql = fmt::format(
-        "SELECT r.run_id, r.revision, r.branch, r.time, r.tpbench_version, m.fingerprint, "
-        "s.repetition, s.value FROM samples s JOIN runs r ON r.id = s.run_id "
-        "JOIN machines m ON m.id = r.machine_id WHERE s.benchmark_id = ?4 AND {} "
-        "ORDER BY m.fingerprint, r.time, r.id, s.repetition",
+    // The runs the filter keeps, read once; then each benchmark's samples in primary-key order
+    // (run row, repetition), so SQLite never sorts: ordering by time happens here, per series.
+    const std::string runs_sql = fmt::format(
+        "SELECT r.id, r.run_id, r.revision, r.branch, r.time, r.tpbench_version, m.fingerprint "
+        "FROM runs r JOIN machines m ON m.id = r.machine_id WHERE {} ORDER BY r.id",
         kRunsWhere);
-    Statement samples(db_, sql.c_str());
+    Statement runs(db_, runs_sql.c_str());
+    bind_filter(runs, query.runs);
+    std::vector<std::pair<std::int64_t, RunInfo>> selected;  // by run row, ascending
+    while (runs.step()) selected.emplace_back(runs.integer(0), run_info(runs, 1));
+    runs.reset();
+
+    Statement samples(db_,
+                      "SELECT run_id, value FROM samples WHERE benchmark_id = ?1 "
+                      "ORDER BY run_id, repetition");
     std::vector<Series> out;
-    for (const auto& [id, name] : matching_benchmarks(query.benchmark_regex)) {
-      bind_filter(samples, query.runs);
-      samples.bind(4, id);
+    const auto benchmarks = matching_benchmarks(query.benchmark_regex);
+    // The run facts are copied into each series' points; the last benchmark may take them.
+    for (std::size_t b = 0; b < benchmarks.size(); ++b) {
+      const auto& [id, name] = benchmarks[b];
+      const bool last = b + 1 == benchmarks.size();
+      // Per fingerprint: (run row, point), in run-row order.
+      std::map<std::string, std::vector<std::pair<std::int64_t, SeriesPoint>>> by_machine;
+      std::int64_t last_row = -1;
+      std::vector<double>* values = nullptr;
+      auto run = selected.begin();  // both in run-row order: a merge, no lookups
+      samples.bind(1, id);
       while (samples.step()) {
-        RunInfo info = run_info(samples, 0);
-        if (out.empty() || out.back().benchmark != name ||
-            out.back().fingerprint != info.fingerprint)
-          out.push_back(Series{name, info.fingerprint, {}});
-        auto& points = out.back().points;
-        if (points.empty() || points.back().run.run_id != info.run_id)
-          points.push_back(SeriesPoint{std::move(info), {}});
-        points.back().values.push_back(samples.real(7));
+        const std::int64_t row = samples.integer(0);
+        if (row != last_row) {
+          last_row = row;
+          values = nullptr;
+          while (run != selected.end() && run->first < row) ++run;
+          if (run == selected.end() || run->first != row) continue;
+          auto& points = by_machine[run->second.fingerprint];
+          points.emplace_back(row, SeriesPoint{last ? std::move(run->second) : run->second, {}});
+          values = &points.back().second.values;
+        }
+        if (values) values->push_back(samples.real(1));
       }
       samples.reset();
+      for (auto& [fingerprint, points] : by_machine) {
+        const auto earlier = [](const auto& a, const auto& b) {
+          return a.second.run.time != b.second.run.time ? a.second.run.time < b.second.run.time
+                                                        : a.first < b.first;
+        };
+        // Runs are mostly appended in time order: sort only when they were not.
+        if (!std::is_sorted(points.begin(), points.end(), earlier))
+          std::sort(points.begin(), points.end(), earlier);
+        Series series{name, fingerprint, {}};
+        series.points.reserve(points.size());
+        for (auto& point : points) series.points.push_back(std::move(point.second));
+        out.push_back(std::move(series));
+      }
     }
     return out;
   }

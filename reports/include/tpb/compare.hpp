@@ -138,8 +138,11 @@ Comparison compare_samples(const SampleSet& base, const SampleSet& next,
 // Against a history: `history` holds, per benchmark, one value per earlier run (the median of its
 // repetitions), `runs` one value per process of the new build (the gate's run and its re-runs).
 // Between-run variance is what a history shows and one process cannot: the test is Student's t
-// on the logs, with the history's between-run standard deviation s and df = history runs - 1:
+// on the logs, with the between-run standard deviation s pooled over the H history runs and the
+// k new runs (df = H + k - 2):
 //   t = (mean log runs - mean log history) / (s * sqrt(1/H + 1/k)).
+// A regression (improvement) also needs every new run past the threshold against the history's
+// median, so that one slow process never fails a gate.
 // Fewer than kMinHistoryRuns history runs is too noisy (stated). Verdicts, threshold, interval
 // (the t interval at 1 - alpha) and Holm's adjustment are as in compare_samples.
 inline constexpr std::size_t kMinHistoryRuns = 5;
