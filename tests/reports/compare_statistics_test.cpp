@@ -1,8 +1,8 @@
 // Comparison statistics (tpb/compare.hpp): the Mann-Whitney U test agrees with published values
 // (exact distribution, and the normal approximation with tie and continuity corrections, as
 // scipy.stats.mannwhitneyu computes them); the Hodges-Lehmann shift and its interval; Holm's
-// adjustment; the robust spread; and the E-divisive detector finds steps at the right run and
-// none in a stationary series, the same for the same seed.
+// adjustment; the robust spread; verdicts against a history of runs; and the E-divisive detector
+// finds steps at the right run and none in a stationary series, the same for the same seed.
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -99,6 +99,23 @@ TEST(Holm, StepDownAdjustment) {
 TEST(Spread, RobustToOneOutlier) {
   EXPECT_LT(relative_spread({20260, 8923, 9143}), 0.05);
   EXPECT_GT(relative_spread({100, 120, 80, 130, 70}), 0.1);
+}
+
+// Against a history of runs: a 20% slower build in every re-run is a regression; one slow
+// process among three is not; a history too short to judge is too noisy, not passed.
+TEST(BetweenRuns, HistoryVerdicts) {
+  const std::vector<double> past = {1000, 1010, 990, 1005, 995, 1002, 998, 1008, 992, 1000};
+  const CompareOptions options;
+  auto verdict = [&](std::vector<double> history, std::vector<double> runs) {
+    return compare_with_history({{"b", history}}, {{"b", runs}}, options).benchmarks.at(0).verdict;
+  };
+  EXPECT_EQ(verdict(past, {1200, 1210, 1195}), Verdict::kRegression);
+  EXPECT_EQ(verdict(past, {800, 805, 798}), Verdict::kImprovement);
+  EXPECT_EQ(verdict(past, {1001, 1003, 998}), Verdict::kUnchanged);
+  EXPECT_NE(verdict(past, {1200, 1001, 999}), Verdict::kRegression);
+  EXPECT_EQ(verdict({1000, 1000, 1000}, {1500, 1500}), Verdict::kTooNoisy);
+  // A flat history does not make a small difference certain.
+  EXPECT_NE(verdict(std::vector<double>(10, 1000), {1020}), Verdict::kRegression);
 }
 
 // A deterministic noisy series: level plus seeded Gaussian-like noise (sum of uniforms).
