@@ -199,14 +199,16 @@ std::vector<Finding> run_doctor_checks() {
           check_load(),           check_aslr()};
 }
 
-nlohmann::json to_json(const std::vector<Finding>& findings) {
-  nlohmann::json out = nlohmann::json::array();
+std::vector<report::DoctorFinding> to_record(const std::vector<Finding>& findings) {
+  std::vector<report::DoctorFinding> out;
   for (const auto& f : findings)
-    out.push_back({{"check", f.check},
-                   {"severity", to_string(f.severity)},
-                   {"observed", f.observed},
-                   {"fix", f.fix.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.fix)}});
+    out.push_back({f.check, to_string(f.severity), f.observed,
+                   f.fix.empty() ? std::nullopt : std::optional<std::string>(f.fix)});
   return out;
+}
+
+nlohmann::json to_json(const std::vector<Finding>& findings) {
+  return to_record(findings);
 }
 
 }  // namespace tpb::cli

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <tpb/record.hpp>
+
 namespace tpb::cli {
 
 struct Finding {
@@ -24,6 +26,8 @@ const char* to_string(Finding::Severity severity);
 // Runs every check; takes about 60 ms (most of it the cross-CPU wake-up measurement).
 std::vector<Finding> run_doctor_checks();
 
+// The findings as the run record holds them; `doctor --json` writes the same shape.
+std::vector<report::DoctorFinding> to_record(const std::vector<Finding>& findings);
 nlohmann::json to_json(const std::vector<Finding>& findings);
 
 }  // namespace tpb::cli

@@ -24,14 +24,6 @@ report::RtPermission rt_permission() {
   return {rights.rt_permitted, rights.max_rt_priority, rights.min_nice, rights.detail};
 }
 
-std::vector<report::DoctorFinding> doctor_findings(const std::vector<Finding>& findings) {
-  std::vector<report::DoctorFinding> out;
-  for (const auto& f : findings)
-    out.push_back({f.check, to_string(f.severity), f.observed,
-                   f.fix.empty() ? std::nullopt : std::optional<std::string>(f.fix)});
-  return out;
-}
-
 }  // namespace
 
 report::RecordedOptions to_record(const RunOptions& options) {
@@ -62,7 +54,7 @@ report::RunContext build_record_context(const Invocation& invocation, const RunO
   c.rt = rt_permission();
   c.skipped = registration.skipped;
   c.c2c = facts.c2c;
-  c.doctor = doctor_findings(findings);
+  c.doctor = to_record(findings);
   c.bench = facts.bench;
   return c;
 }
