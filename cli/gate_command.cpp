@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -59,7 +60,8 @@ struct HistoryUnavailable {
 std::filesystem::path make_work_dir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "tpbench-gate-XXXXXX").string();
   if (!::mkdtemp(pattern.data()))
-    throw UsageError(fmt::format("cannot create a scratch directory: {}", std::strerror(errno)));
+    throw UsageError(fmt::format("cannot create a scratch directory: {}",
+                                 std::error_code(errno, std::generic_category()).message()));
   return pattern;
 }
 
@@ -84,10 +86,13 @@ report::RunRecord run_child(const std::vector<std::string>& run_args,
   args.insert(args.end(), {"--out", out.string(), "--no-progress"});
   const std::string log = out.string() + ".log";
   const pid_t pid = ::fork();
-  if (pid < 0) throw UsageError(fmt::format("cannot start a run: {}", std::strerror(errno)));
+  if (pid < 0)
+    throw UsageError(fmt::format("cannot start a run: {}",
+                                 std::error_code(errno, std::generic_category()).message()));
   if (pid == 0) {
     if (FILE* f = std::freopen(log.c_str(), "w", stdout); !f) ::_exit(2);
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     ::execv(argv[0], argv.data());

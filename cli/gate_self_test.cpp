@@ -265,6 +265,7 @@ int run_gate_self_test(const SelfTestOptions& options) {
         auto& s = by_run[point.run.run_id][series.benchmark];
         s.values = point.values;
       }
+    from_db.reserve(by_run.size());
     for (auto& [id, set] : by_run) from_db.push_back(std::move(set));
     noise = machine_noise(from_db);
     source = fmt::format("from {} runs in {}", from_db.size(), options.db);

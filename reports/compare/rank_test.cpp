@@ -89,9 +89,9 @@ double relative_spread(const std::vector<double>& values) {
 double min_p_two_sided(std::size_t m, std::size_t n) {
   if (m == 0 || n == 0) return 1;
   // 2 / C(m + n, m), computed in logs to stay finite.
-  const double log_choose = std::lgamma(static_cast<double>(m + n + 1)) -
-                            std::lgamma(static_cast<double>(m + 1)) -
-                            std::lgamma(static_cast<double>(n + 1));
+  double log_choose = 0;
+  for (std::size_t i = 1; i <= m; ++i)
+    log_choose += std::log(static_cast<double>(n + i) / static_cast<double>(i));
   return std::min(1.0, 2.0 * std::exp(-log_choose));
 }
 

@@ -158,7 +158,8 @@ bool worse_than_threshold(const BenchmarkVerdict& verdict, double threshold);
 std::string console_table(const Comparison& comparison);
 // GitHub-flavoured Markdown under `max_bytes`: rows beyond it are dropped, regressions first, and
 // the truncation is stated.
-std::string markdown_report(const Comparison& comparison, std::size_t max_bytes = 64 * 1024);
+std::string markdown_report(const Comparison& comparison,
+                            std::size_t max_bytes = std::size_t{64} * 1024);
 // JUnit XML: one testcase per benchmark; failure = regression, skipped = too noisy,
 // error = invalid.
 std::string junit_report(const Comparison& comparison);
