@@ -117,6 +117,17 @@ PEPROCESS IoGetCurrentProcess(void) {
   return PsGetCurrentProcess();
 }
 
+NTSTATUS PsLookupThreadByThreadId(HANDLE ThreadId, PETHREAD* Thread) {
+  require_irql_at_most(APC_LEVEL, "PsLookupThreadByThreadId");
+  if (Thread == nullptr) return STATUS_INVALID_PARAMETER;
+  if (ThreadId == nullptr) return STATUS_INVALID_CID;  // behaviour 106
+  ThreadRecord* thread =
+      current_runtime().threads().reference_by_id(reinterpret_cast<std::uint64_t>(ThreadId));
+  if (thread == nullptr) return STATUS_INVALID_PARAMETER;
+  *Thread = reinterpret_cast<PETHREAD>(thread);
+  return STATUS_SUCCESS;
+}
+
 // ---- IRQL --------------------------------------------------------------------------------------
 
 KIRQL KeGetCurrentIrql(void) {

@@ -37,6 +37,7 @@ void release(KernelObject* object) {
     auto* thread = static_cast<ThreadRecord*>(object);
     keep = std::move(thread->keep_alive);
     ProcessRecord* process = thread->process;
+    runtime->threads().forget(thread);
     delete thread;
     if (process != nullptr) release(process);
   } else {

@@ -10,6 +10,7 @@
 #include "contract/current.hpp"
 #include "contract/dispatcher.hpp"
 #include "contract/runtime_state.hpp"
+#include "contract/thread_notify.hpp"
 #include "host/cpus.hpp"
 #include "host/sched.hpp"
 
@@ -111,6 +112,7 @@ NTSTATUS ThreadLifecycle::create(const CreateRequest& request) {
   pending.thread = thread;
   ProcessRecord* process = pending.process;
   thread->id = runtime_.next_client_id();
+  remember(thread);
   thread->process = process;
   thread->routine = request.routine;
   thread->context = request.context;
@@ -171,11 +173,18 @@ NTSTATUS ThreadLifecycle::create(const CreateRequest& request) {
   const std::uint64_t process_id = process->id;
   const std::uint64_t token = thread->adapter_token;
 
+  // Behaviour 109: the creator's notify routines run before the thread can.
+  const auto notify_pid = reinterpret_cast<HANDLE>(process_id);
+  const auto notify_tid = reinterpret_cast<HANDLE>(thread_id);
+  notify_thread_created(NotifyContext::creator, notify_pid, notify_tid);
   LaunchStatus launched = runtime_.backend().launch(launch);
   if (launched == LaunchStatus::priority_denied &&
       runtime_.priorities().retry_without_priority(*thread, launch))
     launched = runtime_.backend().launch(launch);
-  if (launched != LaunchStatus::ok) return status_of(launched);
+  if (launched != LaunchStatus::ok) {
+    notify_thread_ended(notify_pid, notify_tid);  // the routines saw it created: close the pair
+    return status_of(launched);
+  }
   pending.launched();
   created_.fetch_add(1);
   // The thread may have ended already: touch only the copies taken above.
@@ -206,6 +215,9 @@ void run_system_thread(void* raw) {
   thread->irql = PASSIVE_LEVEL;  // behaviour 14
   thread->apc_disable = 1;       // start routines begin inside a critical region (behaviour 15)
   threads.started(*thread);
+  const auto notify_pid = reinterpret_cast<HANDLE>(thread->process->id);
+  const auto notify_tid = reinterpret_cast<HANDLE>(thread->id);
+  notify_thread_created(NotifyContext::new_thread, notify_pid, notify_tid);  // behaviour 110
   NTSTATUS status = STATUS_SUCCESS;  // a routine that returns ends with success (behaviour 35)
   try {
     thread->routine(thread->context);
@@ -223,6 +235,7 @@ void run_system_thread(void* raw) {
     bug_check(BugCheck::thread_terminate_held_mutex, "a system thread ended owning " +
                                                          std::to_string(thread->owned_mutexes) +
                                                          " kernel mutex(es)");
+  notify_thread_ended(notify_pid, notify_tid);  // behaviour 109: before the object is signalled
   threads.finish(*thread, status);
   context = saved;
 }
@@ -287,6 +300,7 @@ ThreadRecord* ThreadLifecycle::new_foreign() {
   ProcessRecord* host_process = runtime_.processes().host();
   auto* thread = new ThreadRecord(&runtime_);
   thread->id = runtime_.next_client_id();
+  remember(thread);
   thread->process = host_process;
   reference(host_process);
   thread->system = false;
@@ -298,6 +312,28 @@ ThreadRecord* ThreadLifecycle::new_foreign() {
   runtime_.priorities().init_foreign(*thread);
   thread->keep_alive = runtime_.shared_from_this();
   return thread;
+}
+
+void ThreadLifecycle::remember(ThreadRecord* thread) {
+  std::lock_guard lock(ids_mutex_);
+  by_id_[thread->id] = thread;
+}
+
+void ThreadLifecycle::forget(ThreadRecord* thread) {
+  std::lock_guard lock(ids_mutex_);
+  auto it = by_id_.find(thread->id);
+  if (it != by_id_.end() && it->second == thread) by_id_.erase(it);
+}
+
+ThreadRecord* ThreadLifecycle::reference_by_id(std::uint64_t id) {
+  std::lock_guard lock(ids_mutex_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return nullptr;
+  // An object whose last reference is already gone is being freed: never revive it.
+  std::atomic<long>& refs = it->second->refs;
+  for (long n = refs.load(); n > 0;)
+    if (refs.compare_exchange_weak(n, n + 1)) return it->second;
+  return nullptr;
 }
 
 std::size_t ThreadLifecycle::live_count() const {
@@ -314,6 +350,9 @@ std::vector<std::string> ThreadLifecycle::live_names() {
   std::lock_guard lock(live_mutex_);
   std::vector<std::string> names;
   for (ThreadRecord* thread = live_head_; thread != nullptr; thread = thread->live_next) {
+    // A thread whose end is signalled only has its bookkeeping left: it is not running, and a
+    // program that waited for it must never hear otherwise (behaviour 116).
+    if (std::atomic_ref<LONG>(thread->header.SignalState).load() != 0) continue;
     // Exported routines are named; static ones show as an address.
     Dl_info info{};
     auto* routine = reinterpret_cast<void*>(thread->routine);

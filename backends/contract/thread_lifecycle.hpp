@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <systhread/wdm.h>
@@ -49,10 +50,17 @@ class ThreadLifecycle {
   // A record for a host thread that calls the DDI (not a system thread), owned by the host process.
   ThreadRecord* new_foreign();
 
+  // The thread object with this client id, with one more reference, while the object lives
+  // (behaviour 107), or nullptr.
+  ThreadRecord* reference_by_id(std::uint64_t id);
+  // Called as a thread object is freed: its id resolves no more.
+  void forget(ThreadRecord* thread);
+
   std::size_t live_count() const;
   std::uint64_t created() const { return created_.load(); }
   bool wait_idle(std::chrono::milliseconds timeout);
-  // "thread <id> (routine <name or address>)" for each live thread, for shutdown reports.
+  // "thread <id> (routine <name or address>)" for each live thread whose end is not signalled yet,
+  // for shutdown and exit reports.
   std::vector<std::string> live_names();
 
  private:
@@ -64,6 +72,7 @@ class ThreadLifecycle {
   void complete(ThreadRecord& thread);
   void link_live(ThreadRecord* thread);    // live_mutex_ held
   void unlink_live(ThreadRecord* thread);  // live_mutex_ held
+  void remember(ThreadRecord* thread);
 
   RuntimeState& runtime_;
   std::atomic<std::uint64_t> created_{0};
@@ -72,6 +81,9 @@ class ThreadLifecycle {
   // Intrusive, so creating a thread allocates no list node.
   ThreadRecord* live_head_ = nullptr;
   std::size_t live_count_ = 0;
+  // Every thread object of the runtime by client id, system and foreign, until it is freed.
+  std::mutex ids_mutex_;
+  std::unordered_map<std::uint64_t, ThreadRecord*> by_id_;
 };
 
 // The trampoline every backend runs: the system thread's whole life on its host thread.

@@ -5,9 +5,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
 #include <string>
 #include <system_error>
+#include <thread>
 
 #include <stdexcept>
 #include <string>
@@ -29,7 +35,7 @@ constexpr std::uint32_t kClaimed = 2;        // a launcher is writing the job
 constexpr std::uint32_t kClaimedAsleep = 3;  // ... and the worker went to sleep meanwhile
 constexpr std::uint32_t kReady = 4;          // job published; the worker runs it
 constexpr std::uint32_t kStop = 5;           // destructor: exit
-constexpr std::uint32_t kRetired = 6;        // could not restore itself; exited
+constexpr std::uint32_t kRetired = 6;        // could not restore itself; being replaced
 
 const HostPriority kOwnPriority{};  // SCHED_OTHER, nice 0
 
@@ -61,12 +67,16 @@ struct alignas(64) Worker {
   char own_name[16] = {};
   long tid = 0;  // written by the worker itself before its first job
   pthread_t thread{};
+  bool joinable = false;  // `thread` is a host thread nobody joined yet (spawner or destructor)
 };
 
 class PoolBackend final : public ThreadBackend {
  public:
   PoolBackend(const PoolOptions& options, const Topology& topology)
-      : capacity_(options.capacity_per_cpu == 0 ? 1 : options.capacity_per_cpu),
+      : capacity_(options.max_per_cpu != 0
+                      ? options.max_per_cpu
+                      : (options.capacity_per_cpu == 0 ? 1 : options.capacity_per_cpu)),
+        bounded_(options.max_per_cpu != 0),
         spin_(options.wake == PoolOptions::Wake::spin ? options.spin : std::chrono::nanoseconds(0)),
         stack_size_(host::default_thread_stack_size()) {
     for (const LogicalCpu& cpu : topology.cpus()) {
@@ -77,7 +87,9 @@ class PoolBackend final : public ThreadBackend {
     workers_.reserve(static_cast<std::size_t>(groups_) * capacity_);
     try {
       for (const LogicalCpu& cpu : topology.cpus())
-        for (unsigned i = 0; i < capacity_; ++i) spawn(cpu.os_index, i);
+        for (unsigned i = 0; i < capacity_; ++i) workers_.push_back(new_worker(cpu.os_index, i));
+      for (auto& w : workers_) start(*w);
+      spawner_ = std::thread([this] { serve_spawns(); });
     } catch (...) {
       stop_and_join();
       throw;
@@ -93,7 +105,9 @@ class PoolBackend final : public ThreadBackend {
     if (launch.trampoline == nullptr) return LaunchStatus::invalid;
     if (launch.stack_size > stack_size_ || groups_ == 0) return LaunchStatus::no_resources;
     bool was_asleep = false;
-    Worker* w = claim(group_for(launch.home_cpu), was_asleep);
+    const std::size_t home = group_for(launch.home_cpu);
+    Worker* w = claim(home, was_asleep);
+    if (w == nullptr && !bounded_) w = borrow(home, was_asleep);
     if (w == nullptr) return LaunchStatus::no_resources;
 
     w->trampoline = launch.trampoline;
@@ -118,7 +132,7 @@ class PoolBackend final : public ThreadBackend {
     return nullptr;
   }
 
-  void spawn(int cpu, unsigned index) {
+  std::unique_ptr<Worker> new_worker(int cpu, unsigned index) {
     auto owned = std::make_unique<Worker>();
     Worker& w = *owned;
     w.pool = this;
@@ -126,7 +140,12 @@ class PoolBackend final : public ThreadBackend {
     w.own_cpu.add(cpu);
     const std::string own_name = "tpb-pool" + std::to_string(cpu) + "." + std::to_string(index);
     own_name.copy(w.own_name, sizeof w.own_name - 1);  // the kernel keeps 15 characters
+    return owned;
+  }
 
+  // Starts the worker's host thread. It inherits its creator's nice value, which no attribute can
+  // set: workers are created only by the constructor and the spawner, both at the pool's own level.
+  void start(Worker& w) {
     pthread_attr_t attr;
     if (int rc = pthread_attr_init(&attr); rc != 0)
       throw std::system_error(rc, std::generic_category());
@@ -139,16 +158,96 @@ class PoolBackend final : public ThreadBackend {
     int rc = pthread_create(&w.thread, &attr, &worker_entry, &w);
     pthread_attr_destroy(&attr);
     if (rc != 0) throw std::system_error(rc, std::generic_category(), "pool worker");
-    workers_.push_back(std::move(owned));
+    w.joinable = true;
+  }
+
+  // ---- The spawner: the one thread that creates workers after the constructor ----------------
+  // A system thread may have raised its worker's nice value past what the process may lower
+  // again; a worker created by that worker would inherit it. The spawner stays at the level the
+  // pool was created at, so every worker it creates starts there.
+
+  void serve_spawns() {
+    std::unique_lock lock(spawn_mutex_);
+    for (;;) {
+      spawn_cv_.wait(lock, [&] { return stopping_ || !spawn_requests_.empty(); });
+      if (stopping_) return;
+      std::function<void()> request = std::move(spawn_requests_.front());
+      spawn_requests_.pop_front();
+      lock.unlock();  // a retiring worker may be posting meanwhile
+      request();
+      lock.lock();
+    }
+  }
+
+  void post_spawn(std::function<void()> request) {
+    {
+      std::lock_guard lock(spawn_mutex_);
+      if (stopping_) return;
+      spawn_requests_.push_back(std::move(request));
+    }
+    spawn_cv_.notify_one();
+  }
+
+  // A worker that could not restore itself has exited: a new host thread takes its slot, so the
+  // pool never loses capacity. Runs on the spawner.
+  void replace(Worker& w) {
+    if (w.joinable) pthread_join(w.thread, nullptr);
+    w.joinable = false;
+    try {
+      start(w);  // the new thread turns the slot from kRetired back to kIdle
+    } catch (const std::system_error&) {
+      // The host refused a thread: the slot stays retired (the pool still borrows and grows).
+    }
+  }
+
+  // No idle worker in the home group: an idle worker of another group (its job carries the
+  // launch's CPUs, so placement is unchanged), then one of the workers grown earlier, then a new
+  // one started by the spawner. nullptr only when the host refuses a new thread.
+  Worker* borrow(std::size_t home, bool& was_asleep) {
+    for (std::size_t g = 0; g < static_cast<std::size_t>(groups_); ++g)
+      if (g != home)
+        if (Worker* w = claim(g, was_asleep); w != nullptr) return w;
+    std::lock_guard lock(grow_mutex_);
+    for (auto& w : grown_)
+      if (Worker* claimed = try_claim(*w, was_asleep); claimed != nullptr) return claimed;
+    const int cpu = workers_[home * capacity_]->cpu;
+    auto owned = new_worker(cpu, static_cast<unsigned>(capacity_ + grown_.size()));
+    owned->state.store(kClaimed, std::memory_order_relaxed);  // it is this launch's
+    Worker* w = owned.get();
+    std::promise<bool> started;
+    post_spawn([&] {
+      try {
+        start(*w);
+        started.set_value(true);
+      } catch (const std::system_error&) {
+        started.set_value(false);
+      }
+    });
+    // The spawner always answers (it stops only in the destructor, after every launch).
+    if (!started.get_future().get()) return nullptr;
+    grown_.push_back(std::move(owned));
+    was_asleep = false;  // a new worker reads kReady on its own
+    return w;
   }
 
   void stop_and_join() {
-    for (auto& w : workers_) {
-      w->state.store(kStop, std::memory_order_release);
-      host::futex_wake(w->state, 1);
+    {
+      std::lock_guard lock(spawn_mutex_);
+      stopping_ = true;
     }
-    for (auto& w : workers_) pthread_join(w->thread, nullptr);
+    spawn_cv_.notify_all();
+    if (spawner_.joinable()) spawner_.join();
+    std::lock_guard lock(grow_mutex_);
+    for (auto* list : {&workers_, &grown_})
+      for (auto& w : *list) {
+        w->state.store(kStop, std::memory_order_release);
+        host::futex_wake(w->state, 1);
+      }
+    for (auto* list : {&workers_, &grown_})
+      for (auto& w : *list)
+        if (w->joinable) pthread_join(w->thread, nullptr);
     workers_.clear();
+    grown_.clear();
   }
 
   std::size_t group_for(int cpu) const {
@@ -187,11 +286,27 @@ class PoolBackend final : public ThreadBackend {
     return nullptr;
   }
 
+  static Worker* try_claim(Worker& w, bool& was_asleep) {
+    for (std::uint32_t from : {kIdle, kIdleAsleep}) {
+      std::uint32_t expected = from;
+      if (w.state.compare_exchange_strong(expected, kClaimed, std::memory_order_acquire,
+                                          std::memory_order_relaxed)) {
+        was_asleep = from == kIdleAsleep;
+        return &w;
+      }
+    }
+    return nullptr;
+  }
+
   void run(Worker& w) {
     w.tid = host::current_tid();
     pthread_setname_np(pthread_self(), w.own_name);
     // nice is per thread and inherited from the creator; attributes cannot carry it.
     host::set_thread_nice(w.tid, kOwnPriority.nice);
+    // A replacement takes over its retired slot here; launchers never touch a retired one.
+    std::uint32_t retired = kRetired;
+    w.state.compare_exchange_strong(retired, kIdle, std::memory_order_release,
+                                    std::memory_order_relaxed);
     while (wait_for_job(w)) {
       run_job(w);
       // The slot is handed back before the completion signals the system thread's end, so a
@@ -203,6 +318,7 @@ class PoolBackend final : public ThreadBackend {
       const bool idle =
           w.state.compare_exchange_strong(expected, restored ? kIdle : kRetired,
                                           std::memory_order_release, std::memory_order_relaxed);
+      if (!restored && idle) post_spawn([this, &w] { replace(w); });  // after this, w is not ours
       if (completion != nullptr) completion(argument);
       if (!restored || !idle) return;  // retired, or kStop
     }
@@ -257,11 +373,19 @@ class PoolBackend final : public ThreadBackend {
   }
 
   const unsigned capacity_;
+  const bool bounded_;  // pool_max_per_cpu given: no borrowing, no growth
   const std::chrono::nanoseconds spin_;
   const std::size_t stack_size_;
   std::vector<int> group_of_cpu_;  // os_index -> group, -1 when not in the topology
   int groups_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;  // group g: [g * capacity_, (g + 1) * capacity_)
+  std::mutex grow_mutex_;
+  std::vector<std::unique_ptr<Worker>> grown_;  // started past the constructor's (grow_mutex_)
+  std::mutex spawn_mutex_;
+  std::condition_variable spawn_cv_;
+  std::deque<std::function<void()>> spawn_requests_;  // spawn_mutex_
+  bool stopping_ = false;                             // spawn_mutex_
+  std::thread spawner_;
 };
 
 }  // namespace
@@ -270,7 +394,7 @@ Capabilities pool_capabilities() {
   Capabilities caps;
   caps.priority = Capabilities::Priority::applied;
   caps.affinity = true;
-  caps.per_cpu_limit = true;
+  caps.per_cpu_limit = false;  // only with pool_max_per_cpu
   caps.termination = true;
   caps.reuses_host_threads = true;
   return caps;
@@ -293,6 +417,7 @@ PoolOptions PoolOptions::from(const BackendOptions& options) {
   }
   pool.spin = std::chrono::microseconds(options.count("spin_us", 50));
   pool.capacity_per_cpu = options.count("capacity", kDefaultCapacityPerCpu);
+  pool.max_per_cpu = options.count("max", 0);
   return pool;
 }
 

@@ -98,7 +98,7 @@ TEST(PoolConcurrencyTest, NeverRunsMoreThanItsCapacity) {
   for (const char* wake : {"park", "spin"}) {
     SCOPED_TRACE(wake);
     check_capacity_under_races(
-        make_pool_backend(BackendOptions().set("wake", wake).set("capacity", "2"),
+        make_pool_backend(BackendOptions().set("wake", wake).set("capacity", "2").set("max", "2"),
                           first_cpu_topology()),
         2);
   }

@@ -23,9 +23,11 @@ namespace {
 class PoolTest : public ::testing::TestWithParam<const char*> {
  protected:
   std::unique_ptr<ThreadBackend> make(const Topology& topology, unsigned capacity) {
-    return make_pool_backend(
-        BackendOptions().set("wake", GetParam()).set("capacity", std::to_string(capacity)),
-        topology);
+    return make_pool_backend(BackendOptions()
+                                 .set("wake", GetParam())
+                                 .set("capacity", std::to_string(capacity))
+                                 .set("max", std::to_string(capacity))  // the configured limit,
+                             topology);
   }
 };
 

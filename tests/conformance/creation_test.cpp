@@ -493,7 +493,7 @@ TEST_P(Conformance, ExhaustionReportsInsufficientResources) {
   const bool pooled = caps().reuses_host_threads;
   auto body = [this, pooled]() -> int {
     tpb::BackendOptions bo = GetParam().options;
-    bo.set("capacity", "1");
+    bo.set("capacity", "1").set("max", "1");  // a pool refuses only at a configured limit
     if (!pooled) {
       rlimit limit{8, 8};
       if (setrlimit(RLIMIT_NPROC, &limit) != 0) return 10;
