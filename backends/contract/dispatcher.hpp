@@ -1,6 +1,6 @@
 // The dispatcher: waiting on and signalling dispatcher objects (events, semaphores, kernel mutexes,
 // timers, threads, processes), as Windows does it under its dispatcher lock (docs/contracts.md
-// behaviours 60-63).
+// behaviours 60-69).
 //
 // One process-wide lock guards every object's state change and its wait list. A signal changes
 // the state and satisfies waiters in the same step: the satisfied waiter owns what it waited for

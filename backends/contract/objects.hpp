@@ -104,7 +104,7 @@ struct ThreadRecord : KernelObject {
   bool priority_dirty = false;  // changed before the thread started: apply when it does
   bool boosted = false;         // a wake boost is in force (priority_boost.hpp)
   KPRIORITY boost_peak = 0;     // the boosted priority, before decay
-  KPRIORITY boost_floor = 0;    // the priority the decay ends at
+  KPRIORITY boost_floor = 0;    // the priority the decay ends at (the base)
   long long boost_cpu_ns = 0;   // the thread's CPU time when the boost began
   HostPriorityState host;
 

@@ -29,7 +29,8 @@ void boost_after_wait(ThreadRecord& self, KPRIORITY increment) {
   KPRIORITY boosted =
       std::min<KPRIORITY>(self.base_priority + increment, LOW_REALTIME_PRIORITY - 1);
   if (boosted <= now) return;
-  if (!self.boosted) self.boost_floor = now;
+  // The decay ends at the base priority, never below it (Microsoft's scheduling page).
+  self.boost_floor = self.base_priority;
   self.boosted = true;
   self.boost_peak = boosted;
   self.boost_cpu_ns = cpu_time_ns(0);

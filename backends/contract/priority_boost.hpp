@@ -1,8 +1,8 @@
 // The priority increment a satisfied wait gives (docs/contracts.md section 7.3): a variable-class
-// thread runs at base + increment, capped at 15, and loses one level per quantum of CPU time it
-// uses until it is back where it was. Real-time threads are never boosted. The boost is part of
-// the contract's priority only: the host priority stays at the level of the unboosted priority,
-// so a wake costs no scheduler call.
+// thread runs at base + increment, capped at 15 (if that is above its current priority), and
+// loses one level per quantum of CPU time it uses until it is back at its base. Real-time threads
+// are never boosted. The boost is part of the contract's priority only: the host priority stays at
+// the level of the unboosted priority, so a wake costs no scheduler call.
 #pragma once
 
 #include <systhread/wdm.h>

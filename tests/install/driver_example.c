@@ -7,7 +7,10 @@
  * latter to LOW_REALTIME_PRIORITY; a StorPort adapter runs StorPortCreateSystemThread threads up to
  * its limit (one more must fail with STOR_STATUS_UNSUCCESSFUL) and re-prioritises one;
  * DriverUnload signals the threads and waits for its PsCreateSystemThread thread;
- * SysThreadUnloadDriver waits for the I/O thread. The backend comes from SYSTHREAD_BACKEND.
+ * SysThreadUnloadDriver waits for the I/O thread. Two more threads share a counter under a KMUTEX
+ * and are found by PsLookupThreadByThreadId and waited for with ZwWaitForMultipleObjects; a
+ * synchronization KTIMER, a critical region, the system time and the processor counts are checked
+ * from C. The backend comes from SYSTHREAD_BACKEND.
  *
  * Prints one line per check and exits non-zero on any mismatch. Every wait is bounded.
  */
@@ -221,6 +224,71 @@ static void RunMiniport(void) {
   Check(I < 100, "SysThreadDestroyAdapter after the threads ended");
 }
 
+/* ---- Mutexes, timers, regions, lookup (the second release's routines) --------------------- */
+static KMUTEX CounterLock;
+static volatile LONG Counter;
+
+static VOID MutexWorker(PVOID StartContext) {
+  LARGE_INTEGER Timeout = Seconds(10);
+  int I;
+  UNREFERENCED_PARAMETER(StartContext);
+  for (I = 0; I < 100; ++I) {
+    if (KeWaitForMutexObject(&CounterLock, Executive, KernelMode, FALSE, &Timeout) !=
+        STATUS_SUCCESS)
+      return;
+    Counter = Counter + 1;
+    KeReleaseMutex(&CounterLock, FALSE);
+  }
+}
+
+static void RunNewerRoutines(void) {
+  OBJECT_ATTRIBUTES Oa;
+  HANDLE Handles[2] = {NULL, NULL};
+  CLIENT_ID Cid[2];
+  PETHREAD Found = NULL;
+  KTIMER Timer;
+  LARGE_INTEGER Due, Now, Timeout = Seconds(10);
+  int I;
+
+  KeInitializeMutex(&CounterLock, 0);
+  Check(KeReadStateMutex(&CounterLock) == 1, "KeInitializeMutex: signalled");
+  InitializeObjectAttributes(&Oa, NULL, OBJ_KERNEL_HANDLE, NULL, NULL);
+  for (I = 0; I < 2; ++I)
+    Check(PsCreateSystemThread(&Handles[I], THREAD_ALL_ACCESS, &Oa, NULL, &Cid[I], MutexWorker,
+                               NULL) == STATUS_SUCCESS,
+          "PsCreateSystemThread (mutex worker)");
+  if (Handles[0] == NULL || Handles[1] == NULL) return;
+  Check(PsLookupThreadByThreadId(Cid[0].UniqueThread, &Found) == STATUS_SUCCESS,
+        "PsLookupThreadByThreadId");
+  if (Found != NULL) {
+    Check(PsGetThreadId(Found) == Cid[0].UniqueThread, "PsGetThreadId of the found thread");
+    ObDereferenceObject(Found);
+  }
+  Check(ZwWaitForMultipleObjects(2, Handles, WaitAll, FALSE, &Timeout) == STATUS_SUCCESS,
+        "ZwWaitForMultipleObjects(WaitAll)");
+  Check(Counter == 200, "KMUTEX: 200 increments, none lost");
+  Check(KeReadStateMutex(&CounterLock) == 1, "KMUTEX free after the last release");
+  for (I = 0; I < 2; ++I) ZwClose(Handles[I]);
+
+  KeInitializeTimerEx(&Timer, SynchronizationTimer);
+  Due.QuadPart = -10 * 1000 * 10; /* 10 ms */
+  Check(KeSetTimerEx(&Timer, Due, 0, NULL) == FALSE, "KeSetTimerEx on an idle timer: FALSE");
+  Check(KeWaitForSingleObject(&Timer, Executive, KernelMode, FALSE, &Timeout) == STATUS_SUCCESS,
+        "KTIMER expired");
+  Check(KeReadStateTimer(&Timer) == FALSE, "synchronization timer reset by the wait");
+
+  KeEnterCriticalRegion();
+  Check(KeAreApcsDisabled() == TRUE, "inside a critical region: KeAreApcsDisabled");
+  Check(KeAreAllApcsDisabled() == FALSE, "critical region at PASSIVE_LEVEL: not all APCs");
+  KeLeaveCriticalRegion();
+  Check(KeAreApcsDisabled() == FALSE, "after KeLeaveCriticalRegion");
+
+  KeQuerySystemTimePrecise(&Now);
+  Check(Now.QuadPart > 116444736000000000LL, "KeQuerySystemTimePrecise: after 1970");
+  Check(KeQueryActiveProcessorCountEx(ALL_PROCESSOR_GROUPS) == KeQueryActiveProcessorCount(NULL),
+        "KeQueryActiveProcessorCountEx(ALL_PROCESSOR_GROUPS)");
+}
+
 int main(void) {
   PDRIVER_OBJECT Driver = NULL;
   const char* Backend = getenv("SYSTHREAD_BACKEND");
@@ -230,6 +298,7 @@ int main(void) {
   if (Driver == NULL || TheDevice == NULL) return 1;
 
   RunMiniport();
+  RunNewerRoutines();
 
   Check(SysThreadUnloadDriver(Driver) == STATUS_SUCCESS, "SysThreadUnloadDriver");
   Check(UnloadCalled == 1, "DriverUnload called");
