@@ -23,11 +23,10 @@ namespace {
 class PoolTest : public ::testing::TestWithParam<const char*> {
  protected:
   std::unique_ptr<ThreadBackend> make(const Topology& topology, unsigned capacity) {
-    return make_pool_backend(BackendOptions()
-                                 .set("wake", GetParam())
-                                 .set("capacity", std::to_string(capacity))
-                                 .set("max", std::to_string(capacity))  // the configured limit,
-                             topology);
+    // A configured limit ("max"): these cases check a pool that refuses past it.
+    const std::string n = std::to_string(capacity);
+    return make_pool_backend(
+        BackendOptions().set("wake", GetParam()).set("capacity", n).set("max", n), topology);
   }
 };
 
