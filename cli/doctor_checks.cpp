@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <tpb/rt_refusal.hpp>
 #include <tpb/runtime.hpp>
 
 #include "host_facts.hpp"
@@ -101,18 +102,21 @@ Finding check_virtualisation() {
   return {"virtualisation", Severity::ok, where + container + "; " + wake, ""};
 }
 
+// The cause of a refusal, not just the refusal: a capability, RLIMIT_RTPRIO, a cgroup's or the
+// global RT runtime each have their own fix.
 Finding check_rt_rights() {
   const HostSchedulingRights& rights = host_scheduling_rights();
+  const bench::RtVerdict& verdict = bench::rt_verdict();
   if (rights.rt_permitted)
-    return {"rt", Severity::ok,
-            fmt::format("SCHED_FIFO permitted up to {}; {}", rights.max_rt_priority, rights.detail),
-            ""};
+    return {
+        "rt", Severity::ok,
+        fmt::format("SCHED_FIFO permitted up to {}; {}", rights.max_rt_priority, verdict.observed),
+        ""};
   return {"rt", Severity::warning,
-          "SCHED_FIFO not permitted: real-time experiments are skipped and KPRIORITY 16..31 "
-          "falls back to the nearest allowed priority; " +
-              rights.detail,
-          "run as root, grant CAP_SYS_NICE (sudo setcap cap_sys_nice+ep tpbench), or set rtprio "
-          "in /etc/security/limits.conf"};
+          fmt::format("SCHED_FIFO refused ({}): {}; real-time experiments are skipped and "
+                      "KPRIORITY 16..31 falls back to the nearest allowed priority",
+                      to_string(verdict.cause), verdict.observed),
+          verdict.fix};
 }
 
 Finding check_rt_throttling() {
