@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <memory>
 #include <new>
 #include <thread>
 #include <utility>
@@ -101,6 +103,7 @@ class TbbBackend final : public ThreadBackend {
       arenas_.push_back(
           std::make_unique<Arena>(constraints, tbb::task_arena::priority::high, kRealtime, node));
     }
+    start_every_worker();
   }
 
   ~TbbBackend() override {
@@ -152,6 +155,37 @@ class TbbBackend final : public ThreadBackend {
   }
 
  private:
+  // oneTBB starts a missing worker lazily, from whichever worker wakes it, and the new thread
+  // inherits that worker's scheduling. A worker running a realtime system thread is SCHED_FIFO,
+  // and glibc's PTHREAD_PRIO_PROTECT code re-applies its cached policy without
+  // SCHED_RESET_ON_FORK: a worker started from there would be SCHED_FIFO with no system thread to
+  // lower it. So every worker is started here, while the creator (at SCHED_OTHER) is the only
+  // thread asking: each variable arena is filled to its limit with tasks that wait until all
+  // have arrived (bounded: past 2 s they leave anyway, and a late task finds them released).
+  void start_every_worker() {
+    struct Gate {
+      std::atomic<int> arrived{0};
+      std::atomic<bool> open{false};
+    };
+    auto gate = std::make_shared<Gate>();
+    int total = 0;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      const int limit = nodes_[i]->limit;
+      total += limit;
+      for (int k = 0; k < limit; ++k)
+        arenas_[i * 2]->arena.enqueue([gate] {
+          gate->arrived.fetch_add(1);
+          const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+          while (!gate->open.load() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        });
+    }
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (gate->arrived.load() < total && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    gate->open.store(true);
+  }
+
   std::size_t node_for(int cpu) const {
     auto known = [this](int c) {
       return c >= 0 && c < static_cast<int>(node_of_cpu_.size()) && node_of_cpu_[c] >= 0;
