@@ -19,6 +19,8 @@
 #include <fstream>
 #include <map>
 
+#include <tpb/rt_refusal.hpp>
+
 namespace tpb::bench::detail {
 
 // ---- time --------------------------------------------------------------------------------------
@@ -298,8 +300,7 @@ std::optional<std::string> rt_unavailable_reason(int kpriority) {
   if (kpriority < 16) return std::nullopt;
   const auto& rights = host_scheduling_rights();
   if (!rights.rt_permitted)
-    return fmt::format("KPRIORITY {} needs SCHED_FIFO, which this process may not use: {}",
-                       kpriority, rights.detail);
+    return rt_verdict().sentence();  // one reason for every RT case, so summaries fold them
   const int wanted = host_priority_for(kpriority).rt_priority;
   if (wanted > rights.max_rt_priority)
     return fmt::format("KPRIORITY {} maps to SCHED_FIFO {}, above the allowed {}", kpriority,

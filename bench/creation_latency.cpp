@@ -602,6 +602,12 @@ void register_creation(const Plan& plan, Registration& reg) {
     Where where;
     int priority;
   };
+  // A priority this process may not use is not registered: it is skipped, with the reason.
+  std::erase_if(priorities, [&](int prio) {
+    const auto why = rt_unavailable_reason(prio);
+    if (why) reg.skipped.push_back({fmt::format("creation/*/priority:{}", prio), *why});
+    return why.has_value();
+  });
   std::vector<Item> items;
   for (const Where& w : places)
     if (plan.wants_placement(w.name) && !w.skipped.empty())
@@ -614,9 +620,6 @@ void register_creation(const Plan& plan, Registration& reg) {
         items.push_back({c, w, prio});
       }
     }
-  for (int prio : priorities)
-    if (auto why = rt_unavailable_reason(prio))
-      reg.skipped.push_back({fmt::format("creation/*/priority:{}", prio), *why});
 
   // The ddi rows are start_latency at inherit/8: their reference runs with the others.
   const bool ddi = plan.wants_placement("inherit") && plan.wants_priority(8);

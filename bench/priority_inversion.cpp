@@ -378,13 +378,16 @@ void register_inversion(const Plan& plan, Registration& reg) {
     reg.skipped.push_back({"inversion", "runs on one CPU only (placement same_cpu not selected)"});
     return;
   }
-  if (auto why = rt_unavailable_reason(kRolePriority[kController]))
-    reg.skipped.push_back({"inversion", *why});
+  const auto rt_refused = rt_unavailable_reason(kRolePriority[kController]);
   for (const BackendConfig& config : plan.backends)
     for (Protocol protocol : {Protocol::none, Protocol::inherit, Protocol::ceiling}) {
       const std::string name =
           fmt::format("inversion/three_thread/{}/placement:same_cpu/protocol:{}", config.segments,
                       to_string(protocol));
+      if (rt_refused) {
+        reg.skipped.push_back({name, *rt_refused});
+        continue;
+      }
       add_benchmark(reg, name,
                     [config, protocol, params](benchmark::State& state) {
                       run_inversion(state, config, protocol, params);
