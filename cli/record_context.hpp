@@ -3,6 +3,8 @@
 // and rights, what the bench library registered, skipped and measured, and the doctor's findings.
 #pragma once
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include <tpb/bench.hpp>
@@ -20,5 +22,10 @@ report::RunContext build_record_context(const Invocation& invocation, const RunO
                                         const bench::Registration& registration,
                                         const bench::RunFacts& facts,
                                         const std::vector<Finding>& findings);
+
+// Per benchmark run name, how its measured repetitions disagree (report::Dispersion): the value
+// of a repetition is its p50_ns counter where it has one, else its time in ns.
+std::map<std::string, report::Dispersion> dispersion_of(
+    const std::vector<report::BenchmarkEntry>& benchmarks);
 
 }  // namespace tpb::cli

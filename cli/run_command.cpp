@@ -198,8 +198,9 @@ int run_run(const Invocation& invocation) {
   context.wall_seconds = {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
       progress.wall_seconds_by_case()};
-  const report::RunRecord record = report::make_record(
-      report::merge_repetitions(passes, options.repetitions), std::move(context));
+  report::BenchmarkOutput merged = report::merge_repetitions(passes, options.repetitions);
+  context.dispersion = dispersion_of(merged.benchmarks);
+  const report::RunRecord record = report::make_record(std::move(merged), std::move(context));
   report::write_record(record, options.out);
 
   std::cout << '\n' << report::summary_table(record, {variant_keys()});

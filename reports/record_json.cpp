@@ -214,6 +214,16 @@ void fields(S& s, F&& f) {
 }
 
 template <class S, class F>
+requires std::is_same_v<std::remove_const_t<S>, Dispersion>
+void fields(S& s, F&& f) {
+  f("repetitions", s.repetitions);
+  f("median_ns", s.median_ns);
+  f("min_ns", s.min_ns);
+  f("max_ns", s.max_ns);
+  f("cv", s.cv);
+}
+
+template <class S, class F>
 requires std::is_same_v<std::remove_const_t<S>, WallSeconds>
 void fields(S& s, F&& f) {
   f("total", s.total);
@@ -257,6 +267,7 @@ void fields(S& s, F&& f) {
   f("doctor", s.doctor);
   f("bench", s.bench);
   f("wall_seconds", s.wall_seconds);
+  f("dispersion", s.dispersion);
 }
 
 template <class T>
@@ -558,6 +569,12 @@ void to_json(json& j, const BenchFacts& v) {
   j = encode(v);
 }
 void from_json(const json& j, BenchFacts& v) {
+  decode_fields(j, v);
+}
+void to_json(json& j, const Dispersion& v) {
+  j = encode(v);
+}
+void from_json(const json& j, Dispersion& v) {
   decode_fields(j, v);
 }
 void to_json(json& j, const WallSeconds& v) {

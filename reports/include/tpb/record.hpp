@@ -263,6 +263,16 @@ struct WallSeconds {
   std::map<std::string, double> by_case;  // "suite/case" -> seconds
 };
 
+// How far one benchmark's repetitions disagree: over the per-repetition medians (its p50_ns
+// counter where it has one, else its time, in ns), repetitions without an error only.
+struct Dispersion {
+  int repetitions = 0;   // measured repetitions the figures cover
+  double median_ns = 0;  // median of the repetition medians
+  double min_ns = 0;     // smallest repetition median
+  double max_ns = 0;     // largest repetition median
+  double cv = 0;         // sample standard deviation over mean (0 with one repetition)
+};
+
 // The "tpbench" block.
 struct RunContext {
   int schema_version = kSchemaVersion;
@@ -284,6 +294,8 @@ struct RunContext {
   std::vector<DoctorFinding> doctor;
   BenchFacts bench;
   WallSeconds wall_seconds;
+  // run name -> dispersion across its repetitions; absent in records older than the field.
+  std::optional<std::map<std::string, Dispersion>> dispersion;
 };
 
 // Google Benchmark's JSON reporter output: one pass, or the passes merged.
@@ -356,6 +368,8 @@ void to_json(nlohmann::json& j, const RtLeftover& v);
 void from_json(const nlohmann::json& j, RtLeftover& v);
 void to_json(nlohmann::json& j, const BenchFacts& v);
 void from_json(const nlohmann::json& j, BenchFacts& v);
+void to_json(nlohmann::json& j, const Dispersion& v);
+void from_json(const nlohmann::json& j, Dispersion& v);
 void to_json(nlohmann::json& j, const WallSeconds& v);
 void from_json(const nlohmann::json& j, WallSeconds& v);
 void to_json(nlohmann::json& j, const BenchmarkEntry& e);
