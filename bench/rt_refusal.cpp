@@ -108,8 +108,7 @@ RtVerdict classify_rt_refusal(const RtReadings& r) {
   // The kernel asks for the right first: CAP_SYS_NICE, or a non-zero RLIMIT_RTPRIO.
   if (!r.cap_sys_nice && r.rlimit_rtprio == 0) {
     if (r.root)
-      return {RtCause::no_capability,
-              "running as root without CAP_SYS_NICE (RLIMIT_RTPRIO 0)",
+      return {RtCause::no_capability, "running as root without CAP_SYS_NICE (RLIMIT_RTPRIO 0)",
               "keep CAP_SYS_NICE (docker run --cap-add=SYS_NICE; sudo setcap cap_sys_nice+ep "
               "tpbench) or raise the limit (ulimit -r 99)"};
     return {RtCause::rlimit_rtprio, "RLIMIT_RTPRIO is 0 and the process lacks CAP_SYS_NICE",
@@ -119,12 +118,12 @@ RtVerdict classify_rt_refusal(const RtReadings& r) {
   // Then RT group scheduling: a cgroup with no RT runtime refuses even root.
   const bool global_zero = r.global_runtime_us && *r.global_runtime_us == 0;
   if (r.cgroup_runtime_us && *r.cgroup_runtime_us == 0 && !(r.cgroup_path == "/" && global_zero))
-    return {RtCause::cgroup_runtime,
-            fmt::format("the cpu cgroup {} grants no RT runtime (cpu.rt_runtime_us 0)",
-                        r.cgroup_path),
-            fmt::format("echo 950000 > /sys/fs/cgroup/cpu{}/cpu.rt_runtime_us (its parents "
-                        "first), or docker run --cpu-rt-runtime=950000",
-                        r.cgroup_path)};
+    return {
+        RtCause::cgroup_runtime,
+        fmt::format("the cpu cgroup {} grants no RT runtime (cpu.rt_runtime_us 0)", r.cgroup_path),
+        fmt::format("echo 950000 > /sys/fs/cgroup/cpu{}/cpu.rt_runtime_us (its parents "
+                    "first), or docker run --cpu-rt-runtime=950000",
+                    r.cgroup_path)};
   if (global_zero)
     return {RtCause::global_runtime, "kernel.sched_rt_runtime_us is 0: no RT thread may run",
             "sudo sysctl kernel.sched_rt_runtime_us=950000"};

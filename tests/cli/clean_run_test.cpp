@@ -49,9 +49,8 @@ TEST(CleanRun, QuickRunAsRootHasNoErrors) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root";
   const auto dir = scratch_dir("root");
   const auto out = dir / "record.json";
-  const ProcessResult r =
-      run_process({TPB_TPBENCH, "run", "--quick", "--no-progress", "--out", out.string()}, {},
-                  400s);
+  const ProcessResult r = run_process(
+      {TPB_TPBENCH, "run", "--quick", "--no-progress", "--out", out.string()}, {}, 400s);
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   const auto record = read_json(out);
   ASSERT_FALSE(record.is_discarded());
@@ -68,8 +67,8 @@ TEST(CleanRun, QuickRunAsNobodySkipsRealtimeCasesWithTheirCause) {
   const auto dir = scratch_dir("nobody");
   const auto out = dir / "record.json";
   const ProcessResult r = run_process(
-      {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-       "--inh-caps=-all", TPB_TPBENCH, "run", "--quick", "--no-progress", "--out", out.string()},
+      {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all",
+       TPB_TPBENCH, "run", "--quick", "--no-progress", "--out", out.string()},
       {}, 400s);
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   const auto record = read_json(out);

@@ -19,8 +19,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// util-linux's tools, by path (the child is started without a PATH search).
+constexpr const char* kSetpriv = "/usr/bin/setpriv";
+constexpr const char* kPrlimit = "/usr/bin/prlimit";
+
 bool have_setpriv() {
-  return std::filesystem::exists("/usr/bin/setpriv") || std::filesystem::exists("/bin/setpriv");
+  return std::filesystem::exists(kSetpriv) && std::filesystem::exists(kPrlimit);
 }
 
 // The doctor's "rt" finding from `argv` (a prefix such as setpriv, then tpbench doctor --json).
@@ -38,22 +42,20 @@ nlohmann::json rt_finding(std::vector<std::string> prefix) {
 // Root that lost CAP_SYS_NICE: the capability is named, and how to keep it.
 TEST(DoctorRtCause, RootWithoutCapSysNice) {
   if (::geteuid() != 0 || !have_setpriv()) GTEST_SKIP() << "needs root and setpriv";
-  const auto f = rt_finding({"setpriv", "--bounding-set=-sys_nice", "--inh-caps=-sys_nice", "--"});
+  const auto f = rt_finding({kSetpriv, "--bounding-set=-sys_nice", "--inh-caps=-sys_nice", "--"});
   ASSERT_FALSE(f.is_null());
   EXPECT_EQ(f["severity"], "warning");
-  EXPECT_NE(f["observed"].get<std::string>().find("no_capability"), std::string::npos)
-      << f.dump();
+  EXPECT_NE(f["observed"].get<std::string>().find("no_capability"), std::string::npos) << f.dump();
   EXPECT_NE(f["fix"].get<std::string>().find("SYS_NICE"), std::string::npos);
 }
 
 // An unprivileged user with RLIMIT_RTPRIO 0: the limit is named, with ulimit -r.
 TEST(DoctorRtCause, UserWithZeroRlimit) {
   if (::geteuid() != 0 || !have_setpriv()) GTEST_SKIP() << "needs root and setpriv";
-  const auto f = rt_finding({"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                             "--inh-caps=-all", "prlimit", "--rtprio=0", "--"});
+  const auto f = rt_finding({kSetpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                             "--inh-caps=-all", kPrlimit, "--rtprio=0", "--"});
   ASSERT_FALSE(f.is_null());
-  EXPECT_NE(f["observed"].get<std::string>().find("rlimit_rtprio"), std::string::npos)
-      << f.dump();
+  EXPECT_NE(f["observed"].get<std::string>().find("rlimit_rtprio"), std::string::npos) << f.dump();
   EXPECT_NE(f["fix"].get<std::string>().find("ulimit -r"), std::string::npos);
 }
 
@@ -75,8 +77,7 @@ TEST(DoctorRtCause, CgroupWithoutRtRuntime) {
   const std::string join = "echo $$ > " + (group / "tasks").string() + " && exec \"$0\" \"$@\"";
   const auto f = rt_finding({"/bin/sh", "-c", join});
   ASSERT_FALSE(f.is_null());
-  EXPECT_NE(f["observed"].get<std::string>().find("cgroup_runtime"), std::string::npos)
-      << f.dump();
+  EXPECT_NE(f["observed"].get<std::string>().find("cgroup_runtime"), std::string::npos) << f.dump();
   EXPECT_NE(f["fix"].get<std::string>().find("cpu.rt_runtime_us"), std::string::npos);
 }
 

@@ -16,18 +16,24 @@
 namespace tpb::bench {
 
 struct RtReadings {
-  bool rt_permitted = false;       // the runtime's probe could set SCHED_FIFO
-  bool root = false;               // effective uid 0
-  bool cap_sys_nice = false;       // CAP_SYS_NICE in the effective set
-  long rlimit_rtprio = 0;          // soft RLIMIT_RTPRIO (RLIM_INFINITY as -1)
+  bool rt_permitted = false;              // the runtime's probe could set SCHED_FIFO
+  bool root = false;                      // effective uid 0
+  bool cap_sys_nice = false;              // CAP_SYS_NICE in the effective set
+  long rlimit_rtprio = 0;                 // soft RLIMIT_RTPRIO (RLIM_INFINITY as -1)
   std::optional<long> global_runtime_us;  // /proc/sys/kernel/sched_rt_runtime_us (-1: unlimited)
   std::string cgroup_fs;                  // statfs type of /sys/fs/cgroup: "cgroup2fs", "tmpfs"
   std::string cgroup_path;                // this process's cpu cgroup, "/" for the root
   std::optional<long> cgroup_runtime_us;  // its cpu.rt_runtime_us; nullopt without RT groups
 };
 
-enum class RtCause { permitted, no_capability, rlimit_rtprio, cgroup_runtime, global_runtime,
-                     unknown };
+enum class RtCause {
+  permitted,
+  no_capability,
+  rlimit_rtprio,
+  cgroup_runtime,
+  global_runtime,
+  unknown
+};
 const char* to_string(RtCause cause);
 
 struct RtVerdict {
