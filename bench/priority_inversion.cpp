@@ -388,6 +388,18 @@ void register_inversion(const Plan& plan, Registration& reg) {
         reg.skipped.push_back({name, *rt_refused});
         continue;
       }
+      // glibc's PTHREAD_PRIO_PROTECT refuses (EINVAL) a thread whose cached priority is above
+      // the ceiling, and a backend without per-thread host priorities runs the roles at whatever
+      // level its thread last had: the case cannot run there, and it would leave glibc's
+      // bookkeeping on a reused worker.
+      if (protocol == Protocol::ceiling &&
+          config.capabilities.priority != Capabilities::Priority::applied) {
+        reg.skipped.push_back(
+            {name, fmt::format("the backend applies no per-thread host priority (priority {}): "
+                               "a PTHREAD_PRIO_PROTECT mutex needs each role at its own level",
+                               tpb::to_string(config.capabilities.priority))});
+        continue;
+      }
       add_benchmark(reg, name,
                     [config, protocol, params](benchmark::State& state) {
                       run_inversion(state, config, protocol, params);

@@ -40,6 +40,15 @@ struct Node {
   std::atomic<int> live{0};
 };
 
+// Back to SCHED_OTHER, nice 0. glibc refuses the change (EINVAL) while its PTHREAD_PRIO_PROTECT
+// bookkeeping for this thread still asks for a ceiling (a routine that left such a mutex, or whose
+// lock was refused), which would leave the worker SCHED_FIFO; the kernel is then told directly.
+void leave_realtime() {
+  if (host::apply_own_priority(kVariable) == 0) return;
+  sched_param other{};
+  sched_setscheduler(0, SCHED_OTHER, &other);
+}
+
 // Keeps workers at SCHED_OTHER whenever they are not running a system thread: oneTBB lets a worker
 // linger (spinning) in an arena after its work is done, and one lingering in the realtime arena
 // must not hold an RT priority (no RT thread is left behind). A realtime task raises its worker to
@@ -50,8 +59,8 @@ class ClassObserver final : public tbb::task_scheduler_observer {
     observe(true);
   }
   ~ClassObserver() override { observe(false); }
-  void on_scheduler_entry(bool) override { host::apply_own_priority(kVariable); }
-  void on_scheduler_exit(bool) override { host::apply_own_priority(kVariable); }
+  void on_scheduler_entry(bool) override { leave_realtime(); }
+  void on_scheduler_exit(bool) override { leave_realtime(); }
 };
 
 struct Arena {
@@ -141,7 +150,7 @@ class TbbBackend final : public ThreadBackend {
         // Between system threads a worker lingers in its arena for a while: it must not hold an
         // RT priority then (no RT thread is left behind), nor keep what the runtime may have set
         // by tid while the system thread ran (KeSetPriorityThread, affinity calls).
-        host::apply_own_priority(kVariable);
+        leave_realtime();
         host::set_thread_affinity(0, a.node.cpus);
         // The slot is free before the completion signals the end, so a woken waiter may create.
         a.node.live.fetch_sub(1, std::memory_order_release);
