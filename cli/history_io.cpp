@@ -1,8 +1,8 @@
 #include "history_io.hpp"
 
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include "host_facts.hpp"
 
 namespace tpb::cli {
 
@@ -24,13 +24,8 @@ std::unique_ptr<history::HistoryStore> open_history(const po::variables_map& val
 
 std::string current_branch(const std::string& given) {
   if (!given.empty()) return given;
-  std::string out;
-  if (FILE* pipe = ::popen("git rev-parse --abbrev-ref HEAD 2>/dev/null", "r")) {
-    char buffer[256];
-    while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
-    if (::pclose(pipe) != 0) out.clear();
-  }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  const std::string out =
+      command_output({"git", "rev-parse", "--abbrev-ref", "HEAD"}).value_or(std::string());
   return out == "HEAD" ? std::string() : out;
 }
 

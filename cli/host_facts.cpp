@@ -1,9 +1,14 @@
 #include "host_facts.hpp"
 
 #include <cpuid.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -67,16 +72,39 @@ std::optional<long> read_long(const std::string& path) {
   }
 }
 
-std::optional<std::string> command_output(const std::string& command) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen((command + " 2>/dev/null").c_str(), "r"),
-                                             &::pclose);
-  if (!pipe) return std::nullopt;
+std::optional<std::string> command_output(const std::vector<std::string>& argv) {
+  if (argv.empty()) return std::nullopt;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  std::vector<char*> args;
+  args.reserve(argv.size() + 1);
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
   std::string out;
-  std::array<char, 256> buffer;
-  while (std::fgets(buffer.data(), buffer.size(), pipe.get())) out += buffer.data();
-  const int status = ::pclose(pipe.release());
+  if (rc == 0) {
+    std::array<char, 256> buffer;
+    for (ssize_t n; (n = ::read(fds[0], buffer.data(), buffer.size())) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      out.append(buffer.data(), static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fds[0]);
+  if (rc != 0) return std::nullopt;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   out = trim(out);
-  if (status != 0 || out.empty()) return std::nullopt;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.empty()) return std::nullopt;
   return out;
 }
 
@@ -84,7 +112,7 @@ Virtualisation detect_virtualisation() {
   Virtualisation v;
   read_cpuid(v);
   // systemd-detect-virt exits non-zero and prints "none" when it finds nothing.
-  if (auto vm = command_output("systemd-detect-virt --vm"); vm && *vm != "none") {
+  if (auto vm = command_output({"systemd-detect-virt", "--vm"}); vm && *vm != "none") {
     v.vm = *vm;
     v.method = "systemd-detect-virt";
   } else if (v.hypervisor_flag) {
@@ -97,7 +125,7 @@ Virtualisation detect_virtualisation() {
         v.method = "/sys/class/dmi/id/sys_vendor";
       }
   }
-  if (auto container = command_output("systemd-detect-virt --container");
+  if (auto container = command_output({"systemd-detect-virt", "--container"});
       container && *container != "none")
     v.container = *container;
   else if (std::filesystem::exists("/.dockerenv"))
@@ -144,7 +172,7 @@ std::optional<std::string> git_revision() {
   const std::filesystem::path source = TPB_SOURCE_DIR;
   std::error_code ec;
   if (std::filesystem::exists(source / ".git", ec))
-    if (auto rev = command_output("git -C '" + source.string() + "' rev-parse HEAD")) return rev;
+    if (auto rev = command_output({"git", "-C", source.string(), "rev-parse", "HEAD"})) return rev;
   const std::string configured = TPB_CONFIGURE_GIT_REVISION;
   if (!configured.empty()) return configured;
   return std::nullopt;

@@ -22,6 +22,19 @@ void print_usage(std::ostream& out) {
          "3 untrustworthy results, 130 interrupted.\n";
 }
 
+// An error as one line: control characters (a newline or an escape sequence quoted from an
+// argument) are shown escaped, so the message can neither span lines nor drive the terminal.
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    else
+      out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -49,17 +62,18 @@ int main(int argc, char** argv) {
     names += (names.empty() ? "" : ", ") + std::string(row.name);
   }
   if (!command) {
-    std::cerr << "tpbench: unknown command '" << name << "' (commands: " << names << ")\n";
+    std::cerr << "tpbench: unknown command '" << one_line(name) << "' (commands: " << names
+              << ")\n";
     return kExitUsage;
   }
   invocation.args.assign(argv + 2, argv + argc);
   try {
     return command->run(invocation);
   } catch (const UsageError& e) {
-    std::cerr << "tpbench " << name << ": " << e.what() << '\n';
+    std::cerr << "tpbench " << name << ": " << one_line(e.what()) << '\n';
     return kExitUsage;
   } catch (const std::exception& e) {
-    std::cerr << "tpbench " << name << ": error: " << e.what() << '\n';
+    std::cerr << "tpbench " << name << ": error: " << one_line(e.what()) << '\n';
     return kExitUsage;
   }
 }

@@ -266,6 +266,9 @@ Waiter* satisfy_collect(DISPATCHER_HEADER& header, KPRIORITY increment) {
       take(header, waiter.thread);
       release_waiter(waiter, STATUS_WAIT_0 + static_cast<NTSTATUS>(block->index), increment,
                      released);
+      // The next entry may be another of its blocks (the same object given twice), unlinked
+      // now: re-read from the head.
+      entry = head->Flink;
       continue;
     }
     DISPATCHER_HEADER* objects[MAXIMUM_WAIT_OBJECTS];
