@@ -11,10 +11,11 @@ function(tpb_add_backend name)
   target_compile_definitions(systhread PRIVATE TPB_HAVE_BACKEND_${upper}=1)
 endfunction()
 
-# tpb_add_test(NAME SOURCES ... [LIBS ...] [LABELS ...] [TIMEOUT seconds])
-#   A GoogleTest executable whose cases are discovered into CTest, each carrying every label.
+# tpb_add_test(NAME SOURCES ... [LIBS ...] [LABELS ...] [FIXTURES ...] [TIMEOUT seconds])
+#   A GoogleTest executable whose cases are discovered into CTest, each carrying every label and
+#   requiring every fixture (e.g. pg_cluster, the throwaway PostgreSQL server of tests/support).
 function(tpb_add_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS;FIXTURES" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 60)
   endif()
@@ -22,16 +23,23 @@ function(tpb_add_test name)
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main tpb::build_flags)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 TEST_LIST ${name}_TESTS
                        PROPERTIES TIMEOUT ${ARG_TIMEOUT})
-  if(ARG_LABELS)
+  if(ARG_LABELS OR ARG_FIXTURES)
     # Not through gtest_discover_tests' PROPERTIES: it hands them to the discovery step on a
     # command line and re-splits them there, so no escaping keeps a list whole ("unit;concurrency"
     # became LABELS unit plus a property named "concurrency"). A CTest include file that runs after
-    # the discovered cases are defined sets the whole list on each of them instead.
-    set(labels_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake")
-    file(WRITE "${labels_file}"
+    # the discovered cases are defined sets each whole list on each of them instead.
+    set(properties "")
+    if(ARG_LABELS)
+      string(APPEND properties " LABELS [==[${ARG_LABELS}]==]")
+    endif()
+    if(ARG_FIXTURES)
+      string(APPEND properties " FIXTURES_REQUIRED [==[${ARG_FIXTURES}]==]")
+    endif()
+    set(properties_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_properties.cmake")
+    file(WRITE "${properties_file}"
          "if(NOT \"\${${name}_TESTS}\" STREQUAL \"\")\n"
-         "  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS [==[${ARG_LABELS}]==])\n"
+         "  set_tests_properties(\${${name}_TESTS} PROPERTIES${properties})\n"
          "endif()\n")
-    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${labels_file}")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${properties_file}")
   endif()
 endfunction()
