@@ -41,6 +41,7 @@ struct Waiter {
   WaitBlock* blocks;
   NTSTATUS status = STATUS_TIMEOUT;
   KPRIORITY increment = 0;
+  bool satisfied = false;           // set under the lock, before `done`
   Waiter* next_released = nullptr;  // satisfy_waiters' list of waiters to wake
 };
 
@@ -143,12 +144,15 @@ void release_waiter(Waiter& waiter, NTSTATUS status, KPRIORITY increment, Waiter
   unlink_all(waiter);
   waiter.status = status;
   waiter.increment = increment;
+  waiter.satisfied = true;
   waiter.next_released = released;
   released = &waiter;
 }
 
-// A woken waiter may return, and free the object it waited on, as soon as it sees `done`: wake
-// only after the last look at the object, and touch nothing of a waiter after its wake.
+// Called after the lock is released, so a woken waiter never finds it held (on one CPU it would
+// run, block on the lock and switch back). A woken waiter may return, and free the object it
+// waited on, as soon as it sees `done`: the caller is done with the object, and nothing of a
+// waiter is read after its `done` is set (a wake of a word that is gone wakes nobody who minds).
 void wake_released(Waiter* released) {
   while (released != nullptr) {
     Waiter* next = released->next_released;
@@ -178,10 +182,12 @@ NTSTATUS wait_locked(std::unique_lock<std::mutex>& lock, ULONG count,
     if (waiter.done.load(std::memory_order_acquire) != 0) break;
     if (deadline.expired()) {
       lock.lock();
-      bool satisfied = waiter.done.load(std::memory_order_acquire) != 0;
+      const bool satisfied = waiter.satisfied;
       if (!satisfied) unlink_all(waiter);
       lock.unlock();
       if (!satisfied) return STATUS_TIMEOUT;
+      // Satisfied just now: its signaller sets `done` right after releasing the lock.
+      while (waiter.done.load(std::memory_order_acquire) == 0) std::this_thread::yield();
       break;
     }
     sleep_on(waiter.done, deadline);
@@ -284,14 +290,17 @@ Waiter* satisfy_collect(DISPATCHER_HEADER& header, KPRIORITY increment) {
 
 }  // namespace
 
-void satisfy_waiters(DISPATCHER_HEADER& header, KPRIORITY increment) {
-  wake_released(satisfy_collect(header, increment));
+void satisfy_waiters(std::unique_lock<std::mutex>& lock, DISPATCHER_HEADER& header,
+                     KPRIORITY increment) {
+  Waiter* released = satisfy_collect(header, increment);
+  lock.unlock();
+  wake_released(released);
 }
 
 void signal_forever(DISPATCHER_HEADER& header) {
   auto lock = lock_dispatcher();
   state_of(header).store(1, std::memory_order_relaxed);
-  satisfy_waiters(header, IO_NO_INCREMENT);
+  satisfy_waiters(lock, header, IO_NO_INCREMENT);
 }
 
 LONG set_event(DISPATCHER_HEADER& event, KPRIORITY increment) {
@@ -299,7 +308,7 @@ LONG set_event(DISPATCHER_HEADER& event, KPRIORITY increment) {
   LONG previous = state_of(event).load(std::memory_order_relaxed);
   if (previous == 0) {
     state_of(event).store(1, std::memory_order_relaxed);
-    satisfy_waiters(event, increment);
+    satisfy_waiters(lock, event, increment);
   }
   return previous;
 }
@@ -313,6 +322,7 @@ LONG pulse_event(DISPATCHER_HEADER& event, KPRIORITY increment) {
     released = satisfy_collect(event, increment);
   }
   state_of(event).store(0, std::memory_order_relaxed);
+  lock.unlock();
   wake_released(released);
   return previous;
 }
@@ -328,7 +338,7 @@ bool release_semaphore(KSEMAPHORE& semaphore, LONG adjustment, KPRIORITY increme
   previous = state_of(semaphore.Header).load(std::memory_order_relaxed);
   if (adjustment < 1 || previous > semaphore.Limit - adjustment) return false;
   state_of(semaphore.Header).store(previous + adjustment, std::memory_order_relaxed);
-  satisfy_waiters(semaphore.Header, increment);
+  satisfy_waiters(lock, semaphore.Header, increment);
   return true;
 }
 
@@ -341,7 +351,7 @@ bool release_mutex(KMUTANT& mutex, ThreadRecord& self, LONG& previous) {
     mutex.OwnerThread = nullptr;
     --self.owned_mutexes;
     --self.apc_disable;
-    satisfy_waiters(mutex.Header, MUTANT_INCREMENT);
+    satisfy_waiters(lock, mutex.Header, MUTANT_INCREMENT);
   }
   return true;
 }

@@ -64,9 +64,10 @@ NTSTATUS wait_for_multiple(ULONG count, DISPATCHER_HEADER* const* headers, WAIT_
 void sleep_until(const Deadline& deadline);
 
 // For the timer queue: the lock, and satisfying waiters of an object whose state the caller just
-// made signalled while holding it. The object must not be touched afterwards: a woken waiter may
-// already have freed it.
+// made signalled while holding `lock`. Returns with the lock released (waiters are woken after
+// it), and the object must not be touched afterwards: a woken waiter may already have freed it.
 std::unique_lock<std::mutex> lock_dispatcher();
-void satisfy_waiters(DISPATCHER_HEADER& header, KPRIORITY increment);
+void satisfy_waiters(std::unique_lock<std::mutex>& lock, DISPATCHER_HEADER& header,
+                     KPRIORITY increment);
 
 }  // namespace tpb::detail

@@ -63,7 +63,8 @@ void take_out(TimerQueue& q, KTIMER& timer) {
         insert(q, *timer, next);
       }
       std::atomic_ref<LONG>(timer->Header.SignalState).store(1, std::memory_order_relaxed);
-      satisfy_waiters(timer->Header, IO_NO_INCREMENT);
+      satisfy_waiters(lock, timer->Header, IO_NO_INCREMENT);
+      lock.lock();
     }
     if (q.due.empty())
       q.changed.wait(lock);
