@@ -101,6 +101,7 @@ int samples_for_calibration(bool quick) {
 // -----------------------------------------------------------
 struct RawProbe {
   std::atomic<std::int64_t> first{0};
+  std::atomic<int> cpu{-1};  // where the new thread ran its first instruction
   bool set_nice = false;
   int nice = 0;
 };
@@ -108,6 +109,7 @@ struct RawProbe {
 void* raw_routine(void* raw) {
   auto* probe = static_cast<RawProbe*>(raw);
   probe->first.store(now_ns(), std::memory_order_release);
+  probe->cpu.store(current_cpu(), std::memory_order_relaxed);
   // Nice is per thread on Linux and no attribute carries it: set from inside, as the pthread
   // backend does, so both pay the same.
   if (probe->set_nice) host::set_thread_nice(0, probe->nice);
@@ -138,8 +140,9 @@ std::optional<int> init_raw_attr(pthread_attr_t& attr, const Where& where, int p
   return std::nullopt;
 }
 
-// One raw sample in ns (start_latency or round_trip), or a negative errno.
-double raw_sample(Case c, const Where& where, int priority) {
+// One raw sample in ns (start_latency or round_trip), or a negative errno. `on_creator_cpu`, when
+// given, says whether the new thread started on the CPU the creator ran on.
+double raw_sample(Case c, const Where& where, int priority, bool* on_creator_cpu = nullptr) {
   pthread_attr_t attr;
   RawProbe probe;
   if (const auto nice = init_raw_attr(attr, where, priority)) {
@@ -147,12 +150,14 @@ double raw_sample(Case c, const Where& where, int priority) {
     probe.nice = *nice;
   }
   pthread_t thread;
+  const int creator_cpu = current_cpu();
   const std::int64_t t0 = now_ns();
   const int rc = pthread_create(&thread, &attr, &raw_routine, &probe);
   pthread_attr_destroy(&attr);
   if (rc != 0) return -rc;
   pthread_join(thread, nullptr);
   const std::int64_t t1 = now_ns();
+  if (on_creator_cpu != nullptr) *on_creator_cpu = probe.cpu.load() == creator_cpu;
   if (c == Case::round_trip) return static_cast<double>(t1 - t0);
   return static_cast<double>(probe.first.load(std::memory_order_acquire) - t0);
 }
@@ -257,22 +262,40 @@ void start_rt_case(Case c, const Where& where, int priority, const std::string& 
                                    where.name, priority));
 }
 
+// The inherit placement is bimodal where the process may use several CPUs: the new thread starts on
+// the creator's CPU (it waits for the creator to block) or on another (it runs at once). The
+// modes are reported apart, so a backend and its reference are compared mode for mode:
+// on_creator_cpu (share of samples), p50_on_creator_cpu_ns, p50_elsewhere_ns.
+void report_inherit_modes(benchmark::State& state, const std::vector<double>& samples,
+                          const std::vector<char>& on_creator_cpu) {
+  if (samples.size() != on_creator_cpu.size() || samples.empty()) return;
+  std::vector<double> here, elsewhere;
+  for (std::size_t i = 0; i < samples.size(); ++i)
+    (on_creator_cpu[i] != 0 ? here : elsewhere).push_back(samples[i]);
+  state.counters["on_creator_cpu"] =
+      static_cast<double>(here.size()) / static_cast<double>(samples.size());
+  if (!here.empty()) state.counters["p50_on_creator_cpu_ns"] = summarize(here).p50;
+  if (!elsewhere.empty()) state.counters["p50_elsewhere_ns"] = summarize(elsewhere).p50;
+}
+
 // The benchmark loop of a raw reference: one manually timed sample per iteration, the creator
 // pinned as the case asks. Stops at the first failed pthread_create (the error is on the state).
 template <class Sample>
 std::vector<double> time_raw_samples(benchmark::State& state, const Where& where, int priority,
-                                     Sample sample) {
+                                     Sample sample, std::vector<char>* on_creator_cpu = nullptr) {
   std::optional<PinGuard> pin;
   if (where.creator >= 0) pin.emplace(where.creator);
   std::vector<double> samples;
   for (auto _ : state) {
     if (interrupted(state)) break;
-    const double v = sample();
+    bool here = false;
+    const double v = sample(&here);
     if (v < 0) {
       state.SkipWithError(fmt::format("pthread_create failed: errno {}", -v).c_str());
       break;
     }
     samples.push_back(v);
+    if (on_creator_cpu != nullptr) on_creator_cpu->push_back(here ? 1 : 0);
     state.SetIterationTime(v * 1e-9);
   }
   pin.reset();
@@ -287,12 +310,15 @@ void run_reference(benchmark::State& state, Case c, const Where& where, int prio
     return;
   }
   start_rt_case(c, where, priority, "backend:reference");
-  const std::vector<double> samples =
-      time_raw_samples(state, where, priority, [&] { return raw_sample(c, where, priority); });
+  std::vector<char> landed;
+  const std::vector<double> samples = time_raw_samples(
+      state, where, priority, [&](bool* here) { return raw_sample(c, where, priority, here); },
+      &landed);
   if (samples.empty()) return;
   const Summary s = summarize(samples);
   store_reference_median(reference_key(c, where, priority), s.p50);
   report_latency(state, s, s.p50);
+  if (where.creator < 0) report_inherit_modes(state, samples, landed);
 }
 
 // The signal-wait reference row: vs_ref is against the create + join reference.
@@ -306,8 +332,8 @@ void run_signal_reference(benchmark::State& state, const Where& where, int prior
   const double join_median = reference_median(
       reference_key(Case::round_trip, where, priority),
       raw_calibration(Case::round_trip, where, priority, samples_for_calibration(quick)));
-  const std::vector<double> samples =
-      time_raw_samples(state, where, priority, [&] { return raw_signal_sample(where, priority); });
+  const std::vector<double> samples = time_raw_samples(
+      state, where, priority, [&](bool*) { return raw_signal_sample(where, priority); });
   if (samples.empty()) return;
   report_latency(state, summarize(samples), join_median);
 }
@@ -316,12 +342,14 @@ void run_signal_reference(benchmark::State& state, const Where& where, int prior
 // ------------------------------------------------------------------------
 struct Probe {
   std::atomic<std::int64_t> first{0};
-  sem_t* ran = nullptr;  // posted after `first`, when the creator has no handle to wait on
+  std::atomic<int> cpu{-1};  // where the start routine ran its first instruction
+  sem_t* ran = nullptr;      // posted after `first`, when the creator has no handle to wait on
 };
 
 void probe_routine(PVOID context) {
   auto* probe = static_cast<Probe*>(context);
   probe->first.store(now_ns(), std::memory_order_release);
+  probe->cpu.store(current_cpu(), std::memory_order_relaxed);
   if (probe->ran != nullptr) sem_post(probe->ran);
 }
 
@@ -418,6 +446,7 @@ void run_contract(benchmark::State& state, const ContractCase& cc) {
 
   start_rt_case(cc.kind, cc.where, cc.priority, cc.config.segments);
   std::vector<double> samples, calls;
+  std::vector<char> landed;  // per sample: started on the creator's CPU
   double retries = 0;
   RuntimeOptions options = cc.config.runtime_options();
   options.placement(runtime_placement(cc.where)).initial_thread_priority(cc.priority);
@@ -442,6 +471,7 @@ void run_contract(benchmark::State& state, const ContractCase& cc) {
       Probe probe;
       if (cc.ddi == Ddi::storport) probe.ran = &ran;
       HANDLE handle = nullptr;
+      const int creator_cpu = current_cpu();
       const std::int64_t t0 = now_ns();
       spin_for_ns(delay);
       std::string error = owner.create(&probe, &handle);
@@ -473,6 +503,7 @@ void run_contract(benchmark::State& state, const ContractCase& cc) {
                                 ? static_cast<double>(t1 - t0)
                                 : static_cast<double>(probe.first.load() - t0);
       samples.push_back(sample);
+      landed.push_back(probe.cpu.load() == creator_cpu ? 1 : 0);
       calls.push_back(static_cast<double>(t_call - t0));
       state.SetIterationTime(sample * 1e-9);
     }
@@ -481,6 +512,7 @@ void run_contract(benchmark::State& state, const ContractCase& cc) {
   if (samples.empty()) return;
   const Summary s = summarize(samples);
   report_latency(state, s, ref_median);
+  if (cc.where.creator < 0) report_inherit_modes(state, samples, landed);
   state.counters["call_p50_ns"] = summarize(calls).p50;
   if (futex_median > 0) state.counters["vs_futex_wake"] = s.p50 / futex_median;
   if (retries > 0) {

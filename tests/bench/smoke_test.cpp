@@ -127,6 +127,13 @@ TEST_F(BenchSmoke, LatencyCountersPresent) {
     if (name.rfind("creation/", 0) == 0 || name.rfind("ctxswitch/", 0) == 0) {
       EXPECT_TRUE(has(r, "vs_ref")) << name;
     }
+    // The inherit placement records where each sample started, so its modes are told apart.
+    if (name.rfind("creation/", 0) == 0 && name.find("placement:inherit") != std::string::npos &&
+        name.find("wait:signal") == std::string::npos) {
+      ASSERT_TRUE(has(r, "on_creator_cpu")) << name;
+      EXPECT_GE(r.counters.at("on_creator_cpu").value, 0.0) << name;
+      EXPECT_LE(r.counters.at("on_creator_cpu").value, 1.0) << name;
+    }
     if (name.rfind("ctxswitch/", 0) == 0) {
       EXPECT_TRUE(has(r, "ctx_switches_per_op")) << name;
       EXPECT_TRUE(has(r, "migrations_per_op")) << name;
