@@ -85,6 +85,29 @@ TEST_P(HistoryStoreTest, SeriesFilteredByRegexMachineAndBranch) {
   EXPECT_TRUE(store->query_series({"^nothing$", {}}).empty());
 }
 
+// A series is oldest first whatever the append order, even with machines interleaved, and each
+// point keeps its own run's values; series come in fingerprint order.
+TEST_P(HistoryStoreTest, SeriesOrderedByTimeAcrossInterleavedMachines) {
+  auto store = open_history_store(GetParam().fresh_location());
+  store->append_run(make_run("fp2-late", "2026-01-04T00:00:00Z", "main", "fp2", 400));
+  store->append_run(make_run("fp1-late", "2026-01-03T00:00:00Z", "main", "fp1", 300));
+  store->append_run(make_run("fp2-early", "2026-01-02T00:00:00Z", "main", "fp2", 200));
+  store->append_run(make_run("fp1-early", "2026-01-01T00:00:00Z", "main", "fp1", 100));
+  const auto series = store->query_series({"^wake/c$", {}});
+  ASSERT_EQ(series.size(), 2u);
+  EXPECT_EQ(series[0].fingerprint, "fp1");
+  EXPECT_EQ(series[1].fingerprint, "fp2");
+  ASSERT_EQ(series[0].points.size(), 2u);
+  ASSERT_EQ(series[1].points.size(), 2u);
+  EXPECT_EQ(series[0].points[0].run.run_id, "fp1-early");
+  EXPECT_EQ(series[0].points[0].values, (std::vector<double>{100, 101, 102}));
+  EXPECT_EQ(series[0].points[1].run.run_id, "fp1-late");
+  EXPECT_EQ(series[0].points[1].values, (std::vector<double>{300, 301, 302}));
+  EXPECT_EQ(series[1].points[0].run.run_id, "fp2-early");
+  EXPECT_EQ(series[1].points[0].values, (std::vector<double>{200, 201, 202}));
+  EXPECT_EQ(series[1].points[1].run.run_id, "fp2-late");
+}
+
 // last_runs keeps only the most recent runs of the filter, still oldest first.
 TEST_P(HistoryStoreTest, LastRunsAreTheMostRecent) {
   auto store = open_history_store(GetParam().fresh_location());
