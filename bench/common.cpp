@@ -215,7 +215,8 @@ std::vector<long> demote_leftover_rt_threads() {
   const long self = gettid_now();
   DIR* dir = opendir("/proc/self/task");
   if (dir == nullptr) return left;
-  while (dirent* entry = readdir(dir)) {
+  // readdir is unsafe only on a stream other threads share; this one is the function's own.
+  while (dirent* entry = readdir(dir)) {  // NOLINT(concurrency-mt-unsafe)
     if (entry->d_name[0] == '.') continue;
     const long tid = std::strtol(entry->d_name, nullptr, 10);
     if (tid == self) continue;

@@ -224,7 +224,8 @@ std::string reference_key(Case c, const Where& where, int priority) {
   return fmt::format("creation/{}/{}/{}", to_string(c), where.name, priority);
 }
 
-std::function<std::vector<double>()> raw_calibration(Case c, Where where, int priority, int count) {
+std::function<std::vector<double>()> raw_calibration(Case c, const Where& where, int priority,
+                                                     int count) {
   return [=] {
     std::optional<PinGuard> pin;
     if (where.creator >= 0) pin.emplace(where.creator);

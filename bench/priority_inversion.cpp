@@ -25,6 +25,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include <systhread/wdm.h>
 
@@ -194,7 +195,8 @@ std::string init_mutex(pthread_mutex_t* m, Protocol protocol) {
   if (rc == 0) rc = pthread_mutex_init(m, &attr);
   pthread_mutexattr_destroy(&attr);
   return rc == 0 ? std::string()
-                 : fmt::format("mutex protocol {}: {}", to_string(protocol), std::strerror(rc));
+                 : fmt::format("mutex protocol {}: {}", to_string(protocol),
+                               std::generic_category().message(rc));
 }
 
 void run_inversion(benchmark::State& state, const BackendConfig& config, Protocol protocol,
@@ -303,7 +305,7 @@ void run_inversion(benchmark::State& state, const BackendConfig& config, Protoco
                   "scheduling was changed by tid, and glibc computes the ceiling from its cache)",
                   g.host_priority[kLow]);
             error = fmt::format("low could not take the {} mutex: {}{}", to_string(protocol),
-                                std::strerror(g.lock_error), why);
+                                std::generic_category().message(g.lock_error), why);
             break;
           }
           const auto wait = static_cast<double>(g.acquired_ns - g.release_ns);

@@ -38,7 +38,9 @@ Runtime* make_default(RuntimeOptions options) {
     // A library cannot return an error from a DDI that has no status for "bad environment";
     // running on another backend than the one asked for would make every number a lie.
     std::fprintf(stderr, "systhread: %s (from SYSTHREAD_BACKEND)\n", e.what());
-    std::exit(2);
+    // exit, not _Exit: stdio and atexit handlers still run. Only the first DDI call gets here, and
+    // it ends the process, so no other thread is in exit() at the same time.
+    std::exit(2);  // NOLINT(concurrency-mt-unsafe)
   }
 }
 

@@ -26,9 +26,10 @@ class ConcurrentLaunchTest : public ::testing::TestWithParam<BackendCase> {};
 TEST_P(ConcurrentLaunchTest, EachLaunchRunsExactlyOnce) {
   auto backend = GetParam().make(Topology::host());
   Counter done;
-  std::vector<Job> jobs(kLaunchers * kPerLauncher, Job{{}, &done});
+  std::vector<Job> jobs(std::size_t{kLaunchers} * kPerLauncher, Job{{}, &done});
   std::vector<LaunchStatus> status(kLaunchers, LaunchStatus::ok);
   std::vector<std::thread> launchers;
+  launchers.reserve(kLaunchers);
   for (int t = 0; t < kLaunchers; ++t) {
     launchers.emplace_back([&, t] {
       for (int i = 0; i < kPerLauncher && status[t] == LaunchStatus::ok; ++i)
@@ -62,7 +63,7 @@ struct Occupancy {
 void check_capacity_under_races(std::unique_ptr<ThreadBackend> backend, int capacity) {
   Occupancy occupancy;
   Counter done;
-  std::vector<Job> jobs(kLaunchers * kPerLauncher);
+  std::vector<Job> jobs(std::size_t{kLaunchers} * kPerLauncher);
   for (Job& job : jobs) {
     job = Job{[&] {
                 occupancy.enter();
@@ -73,6 +74,7 @@ void check_capacity_under_races(std::unique_ptr<ThreadBackend> backend, int capa
   }
   std::atomic<int> accepted{0};
   std::vector<std::thread> launchers;
+  launchers.reserve(kLaunchers);
   for (int t = 0; t < kLaunchers; ++t) {
     launchers.emplace_back([&, t] {
       for (int i = 0; i < kPerLauncher; ++i) {

@@ -38,6 +38,7 @@ class BenchSmoke : public ::testing::Test {
     done = true;
     std::vector<std::string> args = {"bench_smoke_test", "--benchmark_min_time=0.01"};
     std::vector<char*> argv;
+    argv.reserve(args.size());
     for (auto& a : args) argv.push_back(a.data());
     int argc = static_cast<int>(argv.size());
     benchmark::Initialize(&argc, argv.data());

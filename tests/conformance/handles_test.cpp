@@ -265,7 +265,8 @@ TEST_P(Conformance, ConcurrentCreateWaitClose) {
   EXPECT_TRUE(rt.wait_idle(std::chrono::milliseconds(kWaitMs)));
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(ran.load(), kCreators * kEach);
-  EXPECT_EQ(rt.stats().threads_created, created_before + kCreators + kCreators * kEach);
+  EXPECT_EQ(rt.stats().threads_created,
+            created_before + kCreators + std::uint64_t{kCreators} * kEach);
   EXPECT_TRUE(eventually([&] { return Counters::of(rt) == before; })) << Counters::of(rt);
 }
 

@@ -24,6 +24,7 @@ TEST(Dispatcher, SynchronizationEventReleasesOneWaiterPerSet) {
   std::atomic<int> woken{0};
   constexpr int kWaiters = 4, kRounds = 200;
   std::vector<std::thread> waiters;
+  waiters.reserve(kWaiters);
   for (int i = 0; i < kWaiters; ++i)
     waiters.emplace_back([&] {
       LARGE_INTEGER t = relative_ms(5000);
@@ -46,6 +47,7 @@ TEST(Dispatcher, SemaphoreCountsAreExact) {
   KeInitializeSemaphore(&semaphore, 0, 1000);
   std::atomic<int> taken{0};
   std::vector<std::thread> takers;
+  takers.reserve(3);
   for (int i = 0; i < 3; ++i)
     takers.emplace_back([&] {
       LARGE_INTEGER t = relative_ms(5000);

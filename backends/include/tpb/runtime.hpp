@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <systhread/wdm.h>
@@ -51,7 +52,7 @@ class RuntimeOptions {
     return *this;
   }
   RuntimeOptions& backend_options(BackendOptions o) {
-    backend_options_ = o;
+    backend_options_ = std::move(o);
     return *this;
   }
   RuntimeOptions& priority_policy(PriorityPolicy p) {
