@@ -4,9 +4,12 @@
 // Google Benchmark's own JSONReporter (in memory) through a display reporter that draws progress.
 // The passes are merged, the tpbench block added, the record written atomically and the summary
 // printed. Interrupted runs still write what was measured, marked partial, and exit 130.
+#include <unistd.h>
+
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -201,7 +204,21 @@ int run_run(const Invocation& invocation) {
   report::BenchmarkOutput merged = report::merge_repetitions(passes, options.repetitions);
   context.dispersion = dispersion_of(merged.benchmarks);
   const report::RunRecord record = report::make_record(std::move(merged), std::move(context));
-  report::write_record(record, options.out);
+  try {
+    report::write_record(record, options.out);
+  } catch (const std::exception& e) {
+    // A full disk or a vanished directory must not lose what was measured: keep it in the
+    // temporary directory and name both (exit 2).
+    const auto saved =
+        std::filesystem::temp_directory_path() / fmt::format("tpbench-unsaved-{}.json", ::getpid());
+    try {
+      report::write_record(record, saved);
+    } catch (const std::exception&) {
+      throw UsageError(fmt::format("{} (and the record could not be kept in {} either)", e.what(),
+                                   saved.string()));
+    }
+    throw UsageError(fmt::format("{}; the record was kept in {}", e.what(), saved.string()));
+  }
 
   std::cout << '\n' << report::summary_table(record, {variant_keys()});
   std::string warned;
