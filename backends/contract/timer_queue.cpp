@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "contract/dispatcher.hpp"
+#include "host/sched.hpp"
 
 namespace tpb::detail {
 namespace {
@@ -47,6 +48,10 @@ void take_out(TimerQueue& q, KTIMER& timer) {
 }
 
 [[noreturn]] void serve() {
+  // The first thread to queue a timer starts this one, and may be a system thread at SCHED_FIFO
+  // (the pthread backend sets it without SCHED_RESET_ON_FORK): the service never runs at a
+  // real-time priority it inherited by accident.
+  host::apply_own_priority(HostPriority{});
   TimerQueue& q = queue();
   auto lock = lock_dispatcher();
   for (;;) {

@@ -1,6 +1,11 @@
 // Timers: docs/contracts.md section 7.6, behaviours 90-98. A timer is a dispatcher object every
 // wait routine accepts; notification timers release every waiter and stay signalled,
 // synchronization timers release one and reset. Waits on timers are bounded by kWaitMs.
+#include <sched.h>
+
+#include <filesystem>
+#include <string>
+
 #include "conformance.hpp"
 
 namespace tpb_conf {
@@ -147,6 +152,36 @@ TEST_P(Conformance, WaitAnyOnEventAndTimer) {
   EXPECT_EQ(KeWaitForMultipleObjects(2, objects, WaitAny, Executive, KernelMode, FALSE, &timeout,
                                      nullptr),
             STATUS_WAIT_0 + 1);
+}
+
+// Safety (docs/design.md 5): the timer service thread, started by whichever thread first queues a
+// timer, never runs at a real-time priority it inherited from a SCHED_FIFO system thread; checked
+// in a fresh process (the service starts once per process) by reading every thread's policy.
+TEST_P(Conformance, TimerServiceNeverInheritsRealTime) {
+  if (!tpb::host_scheduling_rights().rt_permitted) GTEST_SKIP() << "SCHED_FIFO not permitted here";
+  auto opts = options().initial_thread_priority(LOW_REALTIME_PRIORITY);
+  EXPECT_EXIT(
+      {
+        int fifo_threads = 0;
+        {
+          tpb::Runtime rt(opts);
+          tpb::RuntimeScope scope(rt);
+          static KTIMER timer;
+          KeInitializeTimer(&timer);
+          HANDLE h = nullptr;
+          if (spawn(&h, [] { KeSetTimer(&timer, relative_ms(60'000), nullptr); }) != STATUS_SUCCESS)
+            std::_Exit(2);
+          if (wait_handle(h) != STATUS_SUCCESS) std::_Exit(3);
+          ZwClose(h);
+          for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+            int policy = sched_getscheduler(std::stoi(task.path().filename().string()));
+            if (policy >= 0 && (policy & ~SCHED_RESET_ON_FORK) == SCHED_FIFO) ++fifo_threads;
+          }
+          KeCancelTimer(&timer);
+        }
+        std::_Exit(fifo_threads == 0 ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "");
 }
 
 }  // namespace tpb_conf
