@@ -341,7 +341,16 @@ int run_gate(const Invocation& invocation) {
   const auto& comparison = result.comparisons.front();
   report_comparison(comparison, values);
   std::filesystem::remove_all(work_dir);
-  const int verdict = comparison_exit_code(comparison);
+  int verdict = comparison_exit_code(comparison);
+  const bool any_valid =
+      comparison.count(compare::Verdict::kInvalid) < comparison.benchmarks.size();
+  if (file_mode && any_valid && !compare::regression_reachable(comparison)) {
+    // A verdict that could not have been a failure: too few repetitions for Holm's bound.
+    std::cerr << "tpbench gate: --baseline: these repetition counts cannot reach significance "
+                 "over this many benchmarks, so no regression could be found (record the "
+                 "baseline with --repetitions 10 or more, or gate with --db)\n";
+    verdict = kExitUntrusted;
+  }
   if (history_failure.empty()) return verdict;
   std::cerr << "tpbench gate: " << history_failure << '\n';
   return verdict == kExitSuccess ? kExitUsage : verdict;

@@ -136,4 +136,18 @@ Comparison compare_samples(const SampleSet& base, const SampleSet& next,
   return comparison;
 }
 
+bool regression_reachable(const Comparison& comparison) {
+  // The benchmarks compare_samples put in the Holm family: valid, and with enough repetitions
+  // for the rank test to reach alpha at all.
+  std::vector<double> smallest;
+  for (const auto& b : comparison.benchmarks) {
+    if (b.verdict == Verdict::kInvalid) continue;
+    const double p = min_p_two_sided(b.base_count, b.new_count);
+    if (p <= comparison.options.alpha) smallest.push_back(p);
+  }
+  const auto family = static_cast<double>(smallest.size());
+  return std::any_of(smallest.begin(), smallest.end(),
+                     [&](double p) { return p * family <= comparison.options.alpha; });
+}
+
 }  // namespace tpb::compare

@@ -1,7 +1,8 @@
 // compare, gate and history on real runs of the built tpbench (a small, fixed selection with
 // enough repetitions to judge): a run with --inject-slowdown 50 compares as a regression against
 // an unchanged one (exit 1), and the gate confirms it (exit 1); a run compared with itself passes
-// (exit 0); `run --db` twice, then `history`, shows both runs; a --db that cannot be opened is
+// (exit 0); a gate whose 3-repetition baseline could never show a regression exits 3; `run --db`
+// twice, then `history`, shows both runs; a --db that cannot be opened is
 // refused before anything is measured (exit 2). Child processes with bounded waits.
 #include <unistd.h>
 
@@ -23,11 +24,11 @@ ProcessResult tpbench(std::vector<std::string> args) {
 }
 
 // The selection: thread start latency of one backend and its raw reference, same CPU.
-std::vector<std::string> selection() {
+std::vector<std::string> selection(const std::string& repetitions = "10") {
   return {"--suite",       "creation",
           "--backend",     "pthread",
           "--filter",      "start_latency/backend:(pthread|reference)/placement:same_cpu",
-          "--repetitions", "10",
+          "--repetitions", repetitions,
           "--quick",       "--no-progress"};
 }
 
@@ -70,6 +71,20 @@ TEST(CompareRun, InjectedSlowdownIsARegression) {
 
   r = tpbench(with(with({"gate", "--baseline", base}, selection()), {"--inject-slowdown", "50"}));
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+}
+
+// A 3-repetition baseline against 10 new ones (no re-runs to add more) cannot reach Holm's bound
+// over the selection's benchmarks: the gate says so and exits 3 (untrustworthy), never 0.
+TEST(CompareRun, GateWithAnUnreachableBaselineIsUntrustworthy) {
+  const auto dir = scratch_dir();
+  auto base_args = with({"run"}, selection("3"));
+  base_args = with(base_args, {"--out", (dir / "base3.json").string()});
+  auto r = tpbench(base_args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = tpbench(with(with({"gate", "--baseline", (dir / "base3.json").string()}, selection()),
+                   {"--reruns", "0"}));
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("no regression could be found"), std::string::npos) << r.err;
 }
 
 // Two runs with --db, then history: both runs are shown, in order.

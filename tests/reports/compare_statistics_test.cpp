@@ -147,6 +147,34 @@ TEST(ChangePoints, StepsFoundAtTheirRun) {
   }
 }
 
+// Samples of `count` benchmarks, each with `repetitions` values around `base`.
+SampleSet sample_set(int count, std::size_t repetitions, double base) {
+  SampleSet out;
+  for (int b = 0; b < count; ++b) {
+    Samples samples;
+    for (std::size_t r = 0; r < repetitions; ++r)
+      samples.values.push_back(base + static_cast<double>(r));
+    out["bench" + std::to_string(b)] = samples;
+  }
+  return out;
+}
+
+// 3 baseline repetitions against 10 cannot pass Holm's bound over 110 benchmarks, even on a 50%
+// slowdown; for 1 benchmark they can (smallest p 2/286), and 10 against 10 can over 110.
+TEST(CompareSamples, RegressionReachableFollowsHolmsBound) {
+  const CompareOptions options;
+  const auto unreachable =
+      compare_samples(sample_set(110, 3, 1000), sample_set(110, 10, 1500), options);
+  EXPECT_EQ(unreachable.count(Verdict::kRegression), 0u);
+  EXPECT_FALSE(regression_reachable(unreachable));
+  const auto few = compare_samples(sample_set(1, 3, 1000), sample_set(1, 10, 1500), options);
+  EXPECT_TRUE(regression_reachable(few));
+  const auto enough =
+      compare_samples(sample_set(110, 10, 1000), sample_set(110, 10, 1500), options);
+  EXPECT_TRUE(regression_reachable(enough));
+  EXPECT_EQ(enough.count(Verdict::kRegression), 110u);
+}
+
 // Two steps, up then down, are both found.
 TEST(ChangePoints, TwoSteps) {
   auto series = series_with_step(90, 30, 0.10, 0.01, 7);

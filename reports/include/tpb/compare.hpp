@@ -135,6 +135,12 @@ struct Comparison {
 Comparison compare_samples(const SampleSet& base, const SampleSet& next,
                            const CompareOptions& options);
 
+// Whether a comparison made by compare_samples could have found any regression: false when,
+// for every benchmark the rank test judged, the smallest p-value its repetition counts allow,
+// times the number judged (Holm's first bound), is above alpha; e.g. 3 baseline repetitions
+// against any number over 110 benchmarks. Such a comparison's passes mean nothing.
+bool regression_reachable(const Comparison& comparison);
+
 // Against a history: `history` holds, per benchmark, one value per earlier run (the median of its
 // repetitions), `runs` one value per process of the new build (the gate's run and its re-runs).
 // Between-run variance is what a history shows and one process cannot: the test is Student's t
