@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -50,7 +51,7 @@ std::filesystem::path scratch_dir() {
 std::string run_to(const std::filesystem::path& out, std::vector<std::string> extra = {}) {
   auto args = with({"run"}, selection());
   args = with(args, {"--out", out.string()});
-  args = with(args, extra);
+  args = with(args, std::move(extra));
   const auto r = tpbench(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return out.string();
