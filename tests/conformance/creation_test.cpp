@@ -7,6 +7,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <string>
 
 #include "conformance.hpp"
 
@@ -497,7 +499,10 @@ TEST_P(Conformance, ExhaustionReportsInsufficientResources) {
     if (!pooled) {
       rlimit limit{8, 8};
       if (setrlimit(RLIMIT_NPROC, &limit) != 0) return 10;
-      if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) return 11;
+      // RLIMIT_NPROC counts every thread of the user: a uid of this case's own (no account
+      // needed), so tests running at the same time as `nobody` cannot spend its budget.
+      const auto uid = static_cast<uid_t>(61000 + std::hash<std::string>{}(GetParam().name) % 1000);
+      if (setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0) return 11;
     }
     tpb::Runtime rt(options().backend_options(bo));
     tpb::RuntimeScope scope(rt);

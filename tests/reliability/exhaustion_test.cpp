@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -136,7 +137,10 @@ TEST_P(Exhaustion, HostThreadLimitRefusesAndRecovers) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     // Child: no gtest from here on; exit codes say what failed.
-    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(10);
+    // A uid of this case's own (no account needed): RLIMIT_NPROC counts every thread of the
+    // user, and other tests run as `nobody` at the same time.
+    const auto uid = static_cast<uid_t>(62000 + std::hash<std::string>{}(GetParam()) % 1000);
+    if (::setgid(uid) != 0 || ::setuid(uid) != 0) ::_exit(10);
     tpb::Runtime runtime(tpb::RuntimeOptions().backend(GetParam()));
     tpb::RuntimeScope scope(runtime);
     // The limit counts every process and thread of the user: current usage plus a few.
