@@ -199,7 +199,8 @@ int run_gate(const Invocation& invocation) {
       ("baseline", po::value<std::string>(), "BASE.json: the record to compare with")  //
       ("reruns", po::value<int>()->default_value(kDefaultReruns),
        "re-runs of the suspected regressions before failing (0..10)")  //
-      ("history-runs", po::value<std::size_t>()->default_value(kDefaultHistoryRuns),
+      // Read as a signed number: Boost reads "-1" into a size_t as its largest value.
+      ("history-runs", po::value<long long>()->default_value(kDefaultHistoryRuns),
        "with --db: how many recent runs of this machine and branch form the baseline")     //
       ("allow-mismatch", flag(), "compare with a baseline made on another machine")        //
       ("self-test", flag(), "measure the gate's false-positive and detection rates here")  //
@@ -229,6 +230,10 @@ int run_gate(const Invocation& invocation) {
   const auto compare_options = comparison_options(invocation, values);
   const int reruns = values["reruns"].as<int>();
   if (reruns < 0 || reruns > 10) throw UsageError("--reruns: must be 0..10");
+  if (values["history-runs"].as<long long>() < 1)
+    throw UsageError(fmt::format("--history-runs: must be 1 or more, got {}",
+                                 values["history-runs"].as<long long>()));
+  const auto history_runs = static_cast<std::size_t>(values["history-runs"].as<long long>());
   install_interrupt_handlers();
 
   if (values["self-test"].as<bool>()) {
@@ -238,7 +243,7 @@ int run_gate(const Invocation& invocation) {
     self.max_reruns = reruns;
     self.compare = compare_options;
     self.run_args = run_args.empty() ? std::vector<std::string>{"--quick"} : run_args;
-    self.history_runs = std::min<std::size_t>(values["history-runs"].as<std::size_t>(), 10);
+    self.history_runs = std::min<std::size_t>(history_runs, 10);
     if (!values["db"].defaulted()) self.db = values["db"].as<std::string>();
     try {
       return run_gate_self_test(self);
@@ -269,7 +274,6 @@ int run_gate(const Invocation& invocation) {
     }
     branch = current_branch(values["branch"].as<std::string>());
   }
-  const std::size_t history_runs = values["history-runs"].as<std::size_t>();
   const bool allow_mismatch = values["allow-mismatch"].as<bool>();
   const BaselineMaker make_baselines = [&](const report::RunRecord& first) {
     Baseline baseline;

@@ -29,6 +29,9 @@ std::vector<std::string> checked_list(const std::string& option, const std::stri
                                       const std::vector<std::string>& known, const char* what) {
   // `option` is already the name to show (option_source()).
   auto items = split_list(value);
+  // "," names nothing: refused rather than read as "all" (a whole run nobody asked for).
+  if (items.empty() && value.find_first_not_of(" \t") != std::string::npos)
+    throw UsageError(fmt::format("{}: '{}' names no {}", option, value, what));
   if (items.empty() || (items.size() == 1 && items[0] == "all")) return {};
   for (const auto& item : items)
     if (std::find(known.begin(), known.end(), item) == known.end())
@@ -128,9 +131,10 @@ std::optional<RunOptions> parse_run_options(const Invocation& invocation) {
                                  source("repetitions"), run.repetitions));
   run.min_time = values["min-time"].as<double>();
   if (values["min-time"].defaulted() && run.selection.quick) run.min_time = kQuickMinTime;
-  if (!(run.min_time > 0))
-    throw UsageError(
-        fmt::format("{}: must be more than 0 seconds, got {}", source("min-time"), run.min_time));
+  // Infinite or absurdly long: a run that never ends is a hang, not a measurement.
+  if (!(run.min_time > 0) || !(run.min_time <= kMaxMinTime))
+    throw UsageError(fmt::format("{}: must be more than 0 and at most {} seconds, got {}",
+                                 source("min-time"), kMaxMinTime, run.min_time));
 
   std::vector<std::string> backends;
   for (const auto& entry : backend_registry()) backends.emplace_back(entry.name);

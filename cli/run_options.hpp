@@ -19,6 +19,7 @@ inline constexpr int kDefaultRepetitions = 5;
 inline constexpr int kQuickRepetitions = 3;
 inline constexpr double kDefaultMinTime = 0.01;  // seconds of measured time per repetition
 inline constexpr double kQuickMinTime = 0.005;
+inline constexpr double kMaxMinTime = 3600;  // seconds; more is refused (exit 2)
 
 struct RunOptions {
   bench::Selection selection;
