@@ -64,23 +64,18 @@ double ping_pong_us(int caller_cpu, int partner_cpu, Clock::duration budget) {
 }  // namespace
 
 WakeProbe measure_wake_latency(std::chrono::milliseconds budget) {
-  cpu_set_t original;
-  CPU_ZERO(&original);
-  ::pthread_getaffinity_np(::pthread_self(), sizeof(original), &original);
-  std::vector<int> cpus;
-  for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu)
-    if (CPU_ISSET(cpu, &original)) cpus.push_back(cpu);
-
+  const std::vector<int> allowed = host::allowed_cpus();
   WakeProbe probe;
-  if (cpus.empty()) return probe;
-  probe.cpu_a = cpus[0];
+  if (allowed.empty()) return probe;
+  // ping_pong_us pins the calling thread; the guard gives it its affinity back afterwards.
+  const host::PinGuard restore(allowed);
+  probe.cpu_a = allowed[0];
   const auto half = std::chrono::duration_cast<Clock::duration>(budget) / 2;
-  probe.same_cpu_us = ping_pong_us(cpus[0], cpus[0], half);
-  if (cpus.size() > 1) {
-    probe.cpu_b = cpus[1];
-    probe.other_cpu_us = ping_pong_us(cpus[0], cpus[1], half);
+  probe.same_cpu_us = ping_pong_us(allowed[0], allowed[0], half);
+  if (allowed.size() > 1) {
+    probe.cpu_b = allowed[1];
+    probe.other_cpu_us = ping_pong_us(allowed[0], allowed[1], half);
   }
-  ::pthread_setaffinity_np(::pthread_self(), sizeof(original), &original);
   return probe;
 }
 
