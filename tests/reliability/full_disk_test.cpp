@@ -9,11 +9,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <system_error>
 
 #include <gtest/gtest.h>
 
@@ -47,7 +47,7 @@ class FullDisk {
     std::filesystem::create_directories(mount_point_);
     mounted_ = ::mount("tpbench-full", mount_point_.c_str(), "tmpfs", 0, "size=64k") == 0;
     if (!mounted_) {
-      error_ = std::strerror(errno);
+      error_ = std::error_code(errno, std::generic_category()).message();
       return;
     }
     write_text(mount_point_ / name, previous);
