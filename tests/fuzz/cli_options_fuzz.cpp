@@ -18,12 +18,14 @@
 #include "options.hpp"
 #include "run_options.hpp"
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   // --help prints the option table; keep the fuzzer's output readable.
   if (std::freopen("/dev/null", "w", stdout) == nullptr) std::abort();
   return 0;
 }
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::vector<std::string> words(1);
   for (std::size_t i = 0; i < size; ++i) {
@@ -41,6 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto equals = word.find('=');
     if (word.rfind("TPB_", 0) == 0 && equals != std::string::npos && equals > 4) {
       const std::string name = word.substr(0, equals);
+      // NOLINTNEXTLINE(concurrency-mt-unsafe): libFuzzer calls this target from one thread
       ::setenv(name.c_str(), word.c_str() + equals + 1, 1);
       environment.push_back(name);
     } else {
@@ -60,6 +63,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const char* c = e.what(); *c != '\0' && !newline_given; ++c)
       if (*c == '\n') std::abort();
   }
-  for (const auto& name : environment) ::unsetenv(name.c_str());
+  for (const auto& name : environment) ::unsetenv(name.c_str());  // NOLINT(concurrency-mt-unsafe)
   return 0;
 }

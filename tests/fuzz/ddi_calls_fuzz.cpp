@@ -421,6 +421,7 @@ class Interpreter {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > 512) return -1;  // long sequences add time, not coverage
   Input in({data, size});

@@ -37,6 +37,7 @@ void read_everything(tpb::history::HistoryStore& store) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::filesystem::path path = tpb::fuzz::scratch_path("history.sqlite");
   remove_store(path);

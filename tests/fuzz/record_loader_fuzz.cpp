@@ -13,6 +13,7 @@
 
 #include "fuzz_file.hpp"
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::filesystem::path path = tpb::fuzz::scratch_path("record.json");
   tpb::fuzz::write_file(path, data, size);
