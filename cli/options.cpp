@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -59,6 +61,18 @@ bool parse_options(const Invocation& invocation, const CommandHelp& help,
       if (positional.name_for_position(i) == name) return true;
     return false;
   };
+  // Boost.Program_options 1.74 builds its error text by replacing placeholders such as
+  // %original_token% with the offending text until none is left: text that holds a placeholder
+  // never ends that loop (tpbench hung). Such text, on the command line or in a TPB_ variable, is
+  // refused before Boost sees it.
+  std::vector<std::string> texts = invocation.args;
+  for (char** variable = environ; *variable != nullptr; ++variable)
+    if (std::string_view(*variable).starts_with("TPB_")) texts.emplace_back(*variable);
+  for (const auto& text : texts)
+    for (const char* placeholder :
+         {"%canonical_option%", "%option%", "%original_token%", "%value%", "%prefix%"})
+      if (text.find(placeholder) != std::string::npos)
+        throw UsageError(fmt::format("'{}': '{}' is reserved in option text", text, placeholder));
   try {
     // Without a positional description a stray word is an error instead of being ignored.
     po::store(
