@@ -44,7 +44,13 @@ report::TopologyInfo topology_info(const Topology& topology) {
 }
 
 nlohmann::json backends_json() {
-  return backend_infos();
+  nlohmann::json out = backend_infos();
+  // `list` shows every capability of the registry row; the run record's capability block does
+  // not carry this one, so it is added here from the same row.
+  const auto& registry = backend_registry();
+  for (std::size_t i = 0; i < registry.size(); ++i)
+    out[i]["capabilities"]["names_host_threads"] = registry[i].capabilities.names_host_threads;
+  return out;
 }
 
 nlohmann::json suites_json() {

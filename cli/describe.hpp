@@ -16,8 +16,8 @@ namespace tpb::cli {
 std::vector<report::BackendInfo> backend_infos();              // backend_registry(), in table order
 report::TopologyInfo topology_info(const Topology& topology);  // counts, per-PU table, placements
 
-nlohmann::json backends_json();                          // backend_infos() as JSON
-nlohmann::json suites_json();                            // bench::suites(), in run order
+nlohmann::json backends_json();  // backend_infos() as JSON, with every registry capability
+nlohmann::json suites_json();    // bench::suites(), in run order
 nlohmann::json topology_json(const Topology& topology);  // topology_info(), plus the c2c pairs
 
 }  // namespace tpb::cli

@@ -22,6 +22,7 @@ std::string capabilities_line(const Capabilities& c) {
   add(c.per_cpu_limit, "per-CPU limit");
   add(c.termination, "termination");
   add(c.reuses_host_threads, "reuses host threads");
+  add(c.names_host_threads, "names host threads");
   return out;
 }
 

@@ -11,11 +11,16 @@ function(tpb_add_backend name)
   target_compile_definitions(systhread PRIVATE TPB_HAVE_BACKEND_${upper}=1)
 endfunction()
 
-# tpb_add_test(NAME SOURCES ... [LIBS ...] [LABELS ...] [FIXTURES ...] [TIMEOUT seconds])
+# tpb_add_test(NAME SOURCES ... [LIBS ...] LABELS ... [FIXTURES ...] [TIMEOUT seconds])
 #   A GoogleTest executable whose cases are discovered into CTest, each carrying every label and
 #   requiring every fixture (e.g. pg_cluster, the throwaway PostgreSQL server of tests/support).
+#   LABELS is required: the test trees select by label (`ctest -L`), and a test without one is
+#   silently left out of every such selection.
 function(tpb_add_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS;FIXTURES" ${ARGN})
+  if(NOT ARG_LABELS)
+    message(FATAL_ERROR "tpb_add_test(${name}): give it LABELS (unit, concurrency, cli, ...)")
+  endif()
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 60)
   endif()

@@ -157,6 +157,31 @@ TEST(CliList, ShowsEveryRegistryBackend) {
   for (const auto& s : listed.at("suites")) EXPECT_FALSE(s.at("cases").empty()) << s.dump();
 }
 
+// list shows every capability of each registry row, thread naming included, in text and JSON.
+TEST(CliList, ShowsEveryCapabilityOfEachBackend) {
+  const ProcessResult text = tpbench({"list"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  const ProcessResult json = tpbench({"list", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto listed = nlohmann::json::parse(json.out).at("backends");
+  const auto& registry = backend_registry();
+  ASSERT_EQ(listed.size(), registry.size());
+  for (std::size_t i = 0; i < registry.size(); ++i) {
+    const Capabilities& c = registry[i].capabilities;
+    const auto& shown = listed[i].at("capabilities");
+    EXPECT_EQ(shown.at("names_host_threads"), c.names_host_threads) << registry[i].name;
+    EXPECT_EQ(shown.at("reuses_host_threads"), c.reuses_host_threads) << registry[i].name;
+    // The text gives each backend its name line, then its capability line.
+    const auto name_line = text.out.find("  " + std::string(registry[i].name) + " ");
+    ASSERT_NE(name_line, std::string::npos) << registry[i].name;
+    const auto caps_start = text.out.find('\n', name_line) + 1;
+    const std::string caps =
+        text.out.substr(caps_start, text.out.find('\n', caps_start) - caps_start);
+    EXPECT_EQ(caps.find("names host threads") != std::string::npos, c.names_host_threads)
+        << registry[i].name << ": " << caps;
+  }
+}
+
 // topology --json matches the library's view of the host.
 TEST(CliTopology, JsonMatchesHost) {
   const ProcessResult r = tpbench({"topology", "--json"});

@@ -1,7 +1,8 @@
 # Requirement: the ThreadSanitizer tree's label filter (`ctest -L concurrency`) selects the
 # runtime's contention tests and the backends' concurrent-launch tests, and a test given several
-# labels keeps every one of them. Run as `cmake -DCTEST=... -DBUILD_DIR=... -P` by CTest; fails,
-# naming what is missing, when a label was lost on the way to the discovered cases.
+# labels keeps every one of them; the backends' unit tests carry the label `unit`. Run as
+# `cmake -DCTEST=... -DBUILD_DIR=... -P` by CTest; fails, naming what is missing, when a label was
+# lost on the way to the discovered cases.
 foreach(var CTEST BUILD_DIR)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "concurrency_label_check: -D${var}=... is required")
@@ -38,6 +39,10 @@ foreach(pattern "ConcurrentLaunchTest\\.EachLaunchRunsExactlyOnce"
     list(APPEND missing "${pattern} (label concurrency)")
   endif()
 endforeach()
+# The backends' unit tests (tests/backends, labelled "unit").
+if(NOT unit MATCHES "BackendTest\\.RegistryRowAgreesWithTheBackend/")
+  list(APPEND missing "BackendTest.RegistryRowAgreesWithTheBackend (label unit)")
+endif()
 if(missing)
   list(JOIN missing "\n  " lines)
   message(FATAL_ERROR "not selected by their label:\n  ${lines}")
