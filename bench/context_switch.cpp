@@ -14,14 +14,16 @@
 // perf_event_open software counters (getrusage RUSAGE_THREAD when perf is refused).
 #include <fmt/format.h>
 
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include <systhread/wdm.h>
 #include <tpb/topology.hpp>
 
 #include "common.hpp"
+#include "host/command.hpp"
 #include "pingpong.hpp"
 
 namespace tpb::bench::detail {
@@ -136,17 +138,20 @@ PingPong::Options pingpong_options(const Pair& pair, std::int64_t delay) {
 // short run is at the mercy of whatever else wakes on that CPU: take the median of five.
 double perf_pipe_round_trip_ns(int cpu) {
   static const double value = [cpu] {
-    const std::string command =
-        fmt::format("taskset -c {} perf bench sched pipe -T -l 10000 2>/dev/null", cpu);
+    // Run without a shell: the arguments reach taskset as they are.
+    const std::vector<std::string> argv = {
+        "taskset", "-c",   std::to_string(cpu), "perf", "bench", "sched", "pipe", "-T",
+        "-l",      "10000"};
+    std::string command;
+    for (const auto& arg : argv) command += (command.empty() ? "" : " ") + arg;
     std::vector<double> runs;
     for (int i = 0; i < 5; ++i) {
-      FILE* out = popen(command.c_str(), "r");
-      if (out == nullptr) break;
+      const auto out = host::command_output(argv);
+      if (!out) break;
       double usecs = 0;
-      char line[256];
-      while (std::fgets(line, sizeof line, out) != nullptr)
-        if (std::strstr(line, "usecs/op") != nullptr) usecs = std::strtod(line, nullptr);
-      pclose(out);
+      std::istringstream lines(*out);
+      for (std::string line; std::getline(lines, line);)
+        if (line.find("usecs/op") != std::string::npos) usecs = std::strtod(line.c_str(), nullptr);
       if (usecs <= 0) break;
       runs.push_back(usecs * 1000);
     }

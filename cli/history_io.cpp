@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "host_facts.hpp"
+#include "host/command.hpp"
 
 namespace tpb::cli {
 
@@ -25,7 +25,7 @@ std::unique_ptr<history::HistoryStore> open_history(const po::variables_map& val
 std::string current_branch(const std::string& given) {
   if (!given.empty()) return given;
   const std::string out =
-      command_output({"git", "rev-parse", "--abbrev-ref", "HEAD"}).value_or(std::string());
+      host::command_output({"git", "rev-parse", "--abbrev-ref", "HEAD"}).value_or(std::string());
   return out == "HEAD" ? std::string() : out;
 }
 

@@ -15,10 +15,6 @@ namespace tpb::cli {
 std::optional<std::string> read_line(const std::string& path);
 // A file holding one integer; nullopt when absent or not a number.
 std::optional<long> read_long(const std::string& path);
-// stdout of a program run with these arguments (argv[0] looked up in PATH; no shell, so no
-// argument is ever parsed as shell syntax), trimmed; nullopt when it cannot run, fails or prints
-// nothing. Its stderr is discarded.
-std::optional<std::string> command_output(const std::vector<std::string>& argv);
 
 struct Virtualisation {
   std::string vm;                // "kvm", "vmware", ...; empty on bare metal or when unknown
