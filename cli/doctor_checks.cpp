@@ -205,6 +205,7 @@ std::vector<Finding> run_doctor_checks() {
 
 std::vector<report::DoctorFinding> to_record(const std::vector<Finding>& findings) {
   std::vector<report::DoctorFinding> out;
+  out.reserve(findings.size());
   for (const auto& f : findings)
     out.push_back({f.check, to_string(f.severity), f.observed,
                    f.fix.empty() ? std::nullopt : std::optional<std::string>(f.fix)});
