@@ -32,6 +32,7 @@
 
 #include "common.hpp"
 #include "host/futex.hpp"
+#include "raw_thread_attr.hpp"
 
 namespace tpb::bench::detail {
 
@@ -116,36 +117,12 @@ void* raw_routine(void* raw) {
   return nullptr;
 }
 
-// Attributes that start a raw thread where and at the host priority a case asks for. Nice is per
-// thread on Linux and no attribute carries it: returns the nice value the thread must set itself
-// (as the pthread backend does, so both pay the same), or nullopt.
-std::optional<int> init_raw_attr(pthread_attr_t& attr, const Where& where, int priority) {
-  pthread_attr_init(&attr);
-  if (where.target >= 0) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(where.target, &set);
-    pthread_attr_setaffinity_np(&attr, sizeof set, &set);
-  }
-  const HostPriority host = host_priority_for(priority);
-  if (host.policy == HostPriority::Policy::fifo) {
-    pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
-    pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
-    sched_param param{};
-    param.sched_priority = host.rt_priority;
-    pthread_attr_setschedparam(&attr, &param);
-    return std::nullopt;
-  }
-  if (host.nice != 0) return host.nice;
-  return std::nullopt;
-}
-
 // One raw sample in ns (start_latency or round_trip), or a negative errno. `on_creator_cpu`, when
 // given, says whether the new thread started on the CPU the creator ran on.
 double raw_sample(Case c, const Where& where, int priority, bool* on_creator_cpu = nullptr) {
   pthread_attr_t attr;
   RawProbe probe;
-  if (const auto nice = init_raw_attr(attr, where, priority)) {
+  if (const auto nice = init_raw_attr(attr, where.target, priority)) {
     probe.set_nice = true;
     probe.nice = *nice;
   }
@@ -183,7 +160,7 @@ void* signal_routine(void* raw) {
 double raw_signal_sample(const Where& where, int priority) {
   pthread_attr_t attr;
   SignalProbe probe;
-  if (const auto nice = init_raw_attr(attr, where, priority)) {
+  if (const auto nice = init_raw_attr(attr, where.target, priority)) {
     probe.set_nice = true;
     probe.nice = *nice;
   }

@@ -1,10 +1,13 @@
 // inversion: does a backend keep a high-priority system thread's wait bounded by a critical
 // section, whatever a medium-priority thread does?
 //
-// The deterministic three-thread group of rt-tests' pi_stress, on one CPU. Four system threads are
-// created through PsCreateSystemThread in a runtime whose placement pins every thread to the same
-// CPU, and raise themselves with KeSetPriorityThread to real-time KPRIORITY: low 16, medium 20,
-// high 24, and a controller 28 above them all (SCHED_FIFO 1, 21, 41, 61 by the contract's map).
+// The deterministic three-thread group of rt-tests' pi_stress, on one CPU. Four threads, all
+// pinned to the same CPU, run at real-time KPRIORITY: low 16, medium 20, high 24, and a controller
+// 28 above them all (SCHED_FIFO 1, 21, 41, 61 by the contract's map). A backend's case creates
+// them through PsCreateSystemThread and they raise themselves with KeSetPriorityThread
+// (priority_inversion_contract.cpp); the raw-OS reference creates them with pthread_create at
+// those SCHED_FIFO priorities by explicit attributes (priority_inversion_reference.cpp). This file
+// is what both share: the role bodies, the run loop, the safety rules and the verdicts.
 // Each run, the controller releases low, which takes the lock and holds it for C (wall clock,
 // default 2 ms); once low holds it the controller (preempting low) releases high and medium and
 // blocks. High runs first and blocks on the lock; medium, above low, spins for S >> C (default
@@ -19,22 +22,16 @@
 // and demotes the group when a run overruns; between runs the CPU idles for a quarter of a run,
 // well inside sched_rt_runtime_us; after the case no SCHED_FIFO thread may be left (checked). A run
 // whose wait exceeds S + C + 10 ms is marked disturbed (RT throttling or a host hiccup).
+#include "priority_inversion.hpp"
+
 #include <fmt/format.h>
-#include <pthread.h>
-#include <semaphore.h>
 
 #include <cerrno>
-#include <cstring>
+#include <optional>
 #include <system_error>
 
-#include <systhread/wdm.h>
+namespace tpb::bench::detail::inversion {
 
-#include "common.hpp"
-
-namespace tpb::bench::detail {
-namespace {
-
-enum class Protocol { none, inherit, ceiling };
 const char* to_string(Protocol p) {
   switch (p) {
     case Protocol::none:
@@ -47,16 +44,6 @@ const char* to_string(Protocol p) {
   return "?";
 }
 
-enum Role { kController = 0, kLow = 1, kMedium = 2, kHigh = 3, kRoles = 4 };
-constexpr KPRIORITY kRolePriority[kRoles] = {28, 16, 20, 24};
-constexpr const char* kRoleName[kRoles] = {"controller", "low", "medium", "high"};
-
-struct Params {
-  std::int64_t critical_ns;
-  std::int64_t spin_ns;
-  int runs;
-};
-
 // Runs per repetition: the CLI repeats each benchmark (5 times by default, 3 quick), so a default
 // run makes 20 runs per case; 100 of 100 takes --repetitions 25. Quick keeps S = 10 C at half the
 // scale.
@@ -65,30 +52,7 @@ Params params_for(bool quick) {
   return {2'000'000, 20'000'000, 4};
 }
 
-struct Group {
-  pthread_mutex_t lock{};
-  sem_t go[kRoles]{};
-  sem_t ready{}, low_locked{}, done{}, run_done{};
-  std::atomic<bool> quit{false};
-  const std::atomic<bool>* abort = nullptr;
-  RtWatchdog* watchdog = nullptr;
-  Params params{};
-  int lock_error = 0;            // from low's pthread_mutex_lock, when it failed
-  std::int64_t release_ns = 0;   // controller: high released
-  std::int64_t acquired_ns = 0;  // high: lock acquired
-  bool aborted_spin = false;
-  // Per role, filled at start: what the host applied.
-  PKTHREAD thread[kRoles]{};
-  int policy[kRoles]{};
-  int host_priority[kRoles]{};
-  int cpu[kRoles]{};
-  int glibc_policy[kRoles]{};
-};
-
-struct RoleContext {
-  Group* group;
-  Role role;
-};
+namespace {
 
 void controller_run(Group& g) {
   sem_post(&g.go[kLow]);
@@ -120,47 +84,6 @@ void high_run(Group& g) {
   g.acquired_ns = now_ns();
   if (rc == 0) pthread_mutex_unlock(&g.lock);
   sem_post(&g.done);
-}
-
-void role_routine(PVOID raw) {
-  auto* ctx = static_cast<RoleContext*>(raw);
-  Group& g = *ctx->group;
-  const Role role = ctx->role;
-  g.thread[role] = KeGetCurrentThread();
-  g.watchdog->watch(gettid_now());
-  KeSetPriorityThread(KeGetCurrentThread(), kRolePriority[role]);
-  // The kernel's view, by syscall: glibc's pthread_getschedparam answers from a cache that a
-  // priority change by tid (sched_setscheduler from another thread) does not update.
-  sched_param param{};
-  g.policy[role] = (sched_getscheduler(0) & ~SCHED_RESET_ON_FORK);
-  sched_getparam(0, &param);
-  g.host_priority[role] = param.sched_priority;
-  sched_param cached{};
-  pthread_getschedparam(pthread_self(), &g.glibc_policy[role], &cached);
-  g.cpu[role] = current_cpu();
-  sem_post(&g.ready);
-  for (;;) {
-    sem_wait(&g.go[role]);
-    if (g.quit.load()) break;
-    switch (role) {
-      case kController:
-        controller_run(g);
-        break;
-      case kLow:
-        low_run(g);
-        break;
-      case kMedium:
-        medium_run(g);
-        break;
-      case kHigh:
-        high_run(g);
-        break;
-      default:
-        break;
-    }
-  }
-  // Pool workers outlive the system thread: leave them as they were.
-  KeSetPriorityThread(KeGetCurrentThread(), 8);
 }
 
 bool timed_wait(sem_t* sem, std::int64_t timeout_ns) {
@@ -199,216 +122,189 @@ std::string init_mutex(pthread_mutex_t* m, Protocol protocol) {
                                std::generic_category().message(rc));
 }
 
-void run_inversion(benchmark::State& state, const BackendConfig& config, Protocol protocol,
-                   const Params& params) {
-  if (interrupted(state)) return;
-  if (auto why = rt_unavailable_reason(kRolePriority[kController])) {
-    state.SkipWithError(why->c_str());
-    return;
+// After every role reported ready: did the host run each at its role's host priority, all on
+// `cpu`? When not, the label says what was seen and why, as far as the starter knows.
+void check_roles(const Group& g, int cpu, GroupResult& result) {
+  std::string seen;
+  bool applied = true, one_cpu = true;
+  for (int r = 0; r < kRoles; ++r) {
+    const HostPriority want = host_priority_for(kRolePriority[r]);
+    if (g.policy[r] != SCHED_FIFO || g.host_priority[r] != want.rt_priority) applied = false;
+    if (g.cpu[r] != cpu) one_cpu = false;
+    seen += fmt::format("{}{} {}:{} on CPU {}", r == 0 ? "" : ", ", kRoleName[r],
+                        g.policy[r] == SCHED_FIFO ? "fifo" : "other", g.host_priority[r], g.cpu[r]);
   }
-  clear_rt_leftovers(
-      fmt::format("inversion/three_thread/{}/protocol:{}", config.segments, to_string(protocol)));
+  result.priorities_applied = applied && one_cpu;
+  if (result.priorities_applied) return;
+  result.label = fmt::format(
+      "{}{}({}threads saw {}): the verdict shows the backend, not the protocol",
+      applied ? "" : "host priorities not applied ",
+      one_cpu ? "" : fmt::format("not all on CPU {} ", cpu), g.starter->explain(), seen);
+}
+
+// low's lock failed: the error, with the likely cause.
+std::string lock_failure(const Group& g, Protocol protocol, const GroupResult& result) {
+  std::string why;
+  if (!result.priorities_applied)
+    why = " (it does not run SCHED_FIFO: " + result.label + ")";
+  else if (g.glibc_policy[kLow] != g.policy[kLow])
+    why = fmt::format(
+        " (the kernel runs it SCHED_FIFO {} but glibc's cached policy differs: its "
+        "scheduling was changed by tid, and glibc computes the ceiling from its cache)",
+        g.host_priority[kLow]);
+  return fmt::format("low could not take the {} mutex: {}{}", to_string(protocol),
+                     std::generic_category().message(g.lock_error), why);
+}
+
+// The runs of a started, checked group, until `next_run` says stop or a run fails.
+void measure_runs(Group& g, RtWatchdog& watchdog, const Params& params, Protocol protocol,
+                  const std::function<bool()>& next_run, const std::function<void(double)>& on_wait,
+                  GroupResult& result) {
+  const std::int64_t run_ns = params.critical_ns + params.spin_ns;
+  const std::int64_t budget = 4 * run_ns + 250'000'000;
+  const std::int64_t breathe = run_ns / 4 + 1'000'000;
+  while (next_run()) {
+    g.acquired_ns = g.release_ns = 0;
+    watchdog.kick(std::chrono::nanoseconds(budget));
+    sem_post(&g.go[kController]);
+    const bool finished = timed_wait(&g.run_done, budget + 1'000'000'000);
+    watchdog.disarm();
+    if (!finished || watchdog.fired() || g.aborted_spin) {
+      result.error = "watchdog: a run overran its bound; the group was aborted and demoted";
+      return;
+    }
+    if (g.lock_error != 0) {
+      result.error = lock_failure(g, protocol, result);
+      return;
+    }
+    const auto wait = static_cast<double>(g.acquired_ns - g.release_ns);
+    result.waits.push_back(wait);
+    on_wait(wait);
+    if (wait > static_cast<double>(run_ns + 10'000'000)) {
+      ++result.disturbed;
+    } else if (wait <= static_cast<double>(params.critical_ns) * 1.5) {
+      ++result.bounded;
+    } else if (wait >= static_cast<double>(params.spin_ns) * 0.9) {
+      ++result.unbounded;
+    }
+    // Let the CPU idle: RT throttling would otherwise land in the next run.
+    sleep_ns(breathe);
+  }
+}
+
+}  // namespace
+
+void role_main(Group& g, Role role) {
+  g.watchdog->watch(gettid_now());
+  g.starter->raise_self(role);
+  // The kernel's view, by syscall: glibc's pthread_getschedparam answers from a cache that a
+  // priority change by tid (sched_setscheduler from another thread) does not update.
+  sched_param param{};
+  g.policy[role] = (sched_getscheduler(0) & ~SCHED_RESET_ON_FORK);
+  sched_getparam(0, &param);
+  g.host_priority[role] = param.sched_priority;
+  sched_param cached{};
+  pthread_getschedparam(pthread_self(), &g.glibc_policy[role], &cached);
+  g.cpu[role] = current_cpu();
+  sem_post(&g.ready);
+  for (;;) {
+    sem_wait(&g.go[role]);
+    if (g.quit.load()) break;
+    switch (role) {
+      case kController:
+        controller_run(g);
+        break;
+      case kLow:
+        low_run(g);
+        break;
+      case kMedium:
+        medium_run(g);
+        break;
+      case kHigh:
+        high_run(g);
+        break;
+      default:
+        break;
+    }
+  }
+  g.starter->lower_self();
+}
+
+GroupResult run_group(ThreadStarter& starter, const std::string& case_name, Protocol protocol,
+                      const Params& params, const std::function<bool()>& next_run,
+                      const std::function<void(double)>& on_wait) {
+  GroupResult result;
+  clear_rt_leftovers(case_name);
   const std::vector<int> cpus = allowed_cpus();
   const int cpu = cpus.back();
 
   Group g;
   g.params = params;
-  if (std::string error = init_mutex(&g.lock, protocol); !error.empty()) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
+  g.starter = &starter;
+  result.error = init_mutex(&g.lock, protocol);
+  if (!result.error.empty()) return result;
   for (auto& s : g.go) sem_init(&s, 0, 0);
   for (sem_t* s : {&g.ready, &g.low_locked, &g.done, &g.run_done}) sem_init(s, 0, 0);
-
-  std::vector<double> waits;
-  int bounded = 0, unbounded = 0, disturbed = 0;
-  std::string error, label;
-  bool priorities_applied = true;
   {
     RtWatchdog watchdog(cpu);
     g.watchdog = &watchdog;
     g.abort = &watchdog.aborted();
-    RuntimeOptions options = config.runtime_options();
-    options.placement(ThreadPlacement::on_cpu(cpu));
-    Runtime runtime(options);
-    on_host_thread([&] {
+    starter.within(cpu, [&] {
       // The controlling thread and the watchdog stay off the experiment's CPU when there is
       // another.
       std::optional<PinGuard> pin;
       if (cpus.size() > 1) pin.emplace(std::vector<int>(cpus.begin(), cpus.end() - 1));
-      RuntimeScope scope(runtime);
-      RoleContext contexts[kRoles];
-      HANDLE handles[kRoles]{};
       int created = 0;
       for (; created < kRoles; ++created) {
-        contexts[created] = {&g, static_cast<Role>(created)};
-        const NTSTATUS st =
-            PsCreateSystemThread(&handles[created], THREAD_ALL_ACCESS, nullptr, nullptr, nullptr,
-                                 &role_routine, &contexts[created]);
-        if (!NT_SUCCESS(st)) {
-          error = fmt::format("PsCreateSystemThread ({}) returned 0x{:08X}", kRoleName[created],
-                              static_cast<unsigned>(st));
-          break;
-        }
+        result.error = starter.start(g, static_cast<Role>(created), cpu);
+        if (!result.error.empty()) break;
       }
       int ready = 0;
-      while (error.empty() && ready < created && timed_wait(&g.ready, 5'000'000'000)) ++ready;
-      if (error.empty() && ready < created) error = "the group did not start within 5 s";
-
-      if (error.empty()) {
-        std::string seen;
-        bool one_cpu = true;
-        for (int r = 0; r < kRoles; ++r) {
-          const HostPriority want = host_priority_for(kRolePriority[r]);
-          if (g.policy[r] != SCHED_FIFO || g.host_priority[r] != want.rt_priority)
-            priorities_applied = false;
-          if (g.cpu[r] != cpu) one_cpu = false;
-          seen += fmt::format("{}{} {}:{} on CPU {}", r == 0 ? "" : ", ", kRoleName[r],
-                              g.policy[r] == SCHED_FIFO ? "fifo" : "other", g.host_priority[r],
-                              g.cpu[r]);
-        }
-        const Capabilities caps = runtime.capabilities();
-        if (!priorities_applied || !one_cpu) {
-          const HostPriorityState hs = runtime.host_priority(g.thread[kHigh]);
-          label = fmt::format(
-              "{}{}(backend capabilities: priority {}, affinity {}; runtime says high {} -> {}; "
-              "threads saw {}): the verdict shows the backend, not the protocol",
-              priorities_applied ? "" : "host priorities not applied ",
-              one_cpu ? "" : fmt::format("not all on CPU {} ", cpu), tpb::to_string(caps.priority),
-              caps.affinity, tpb::to_string(hs.outcome), tpb::to_string(hs.effective), seen);
-          priorities_applied = priorities_applied && one_cpu;
-        }
-      }
-
-      const std::int64_t run_ns = params.critical_ns + params.spin_ns;
-      const std::int64_t budget = 4 * run_ns + 250'000'000;
-      const std::int64_t breathe = run_ns / 4 + 1'000'000;
-      if (error.empty()) {
-        for (auto _ : state) {
-          if (interrupted(state)) break;
-          g.acquired_ns = g.release_ns = 0;
-          watchdog.kick(std::chrono::nanoseconds(budget));
-          sem_post(&g.go[kController]);
-          const bool finished = timed_wait(&g.run_done, budget + 1'000'000'000);
-          watchdog.disarm();
-          if (!finished || watchdog.fired() || g.aborted_spin) {
-            error = "watchdog: a run overran its bound; the group was aborted and demoted";
-            break;
-          }
-          if (g.lock_error != 0) {
-            std::string why;
-            if (!priorities_applied)
-              why = " (it does not run SCHED_FIFO: " + label + ")";
-            else if (g.glibc_policy[kLow] != g.policy[kLow])
-              why = fmt::format(
-                  " (the kernel runs it SCHED_FIFO {} but glibc's cached policy differs: its "
-                  "scheduling was changed by tid, and glibc computes the ceiling from its cache)",
-                  g.host_priority[kLow]);
-            error = fmt::format("low could not take the {} mutex: {}{}", to_string(protocol),
-                                std::generic_category().message(g.lock_error), why);
-            break;
-          }
-          const auto wait = static_cast<double>(g.acquired_ns - g.release_ns);
-          waits.push_back(wait);
-          state.SetIterationTime(wait * 1e-9);
-          if (wait > static_cast<double>(run_ns + 10'000'000)) {
-            ++disturbed;
-          } else if (wait <= static_cast<double>(params.critical_ns) * 1.5) {
-            ++bounded;
-          } else if (wait >= static_cast<double>(params.spin_ns) * 0.9) {
-            ++unbounded;
-          }
-          // Let the CPU idle: RT throttling would otherwise land in the next run.
-          sleep_ns(breathe);
-        }
-      }
+      while (result.error.empty() && ready < created && timed_wait(&g.ready, 5'000'000'000))
+        ++ready;
+      if (result.error.empty() && ready < created)
+        result.error = "the group did not start within 5 s";
+      if (result.error.empty()) check_roles(g, cpu, result);
+      if (result.error.empty())
+        measure_runs(g, watchdog, params, protocol, next_run, on_wait, result);
       // Every exit path ends here: release the group and wait for it.
       g.quit.store(true);
       for (auto& s : g.go) sem_post(&s);
-      LARGE_INTEGER timeout;
-      timeout.QuadPart = -50'000'000;
-      for (int r = 0; r < created; ++r) {
-        if (ZwWaitForSingleObject(handles[r], FALSE, &timeout) == STATUS_TIMEOUT && error.empty())
-          error = fmt::format("the {} thread did not end within 5 s", kRoleName[r]);
-        ZwClose(handles[r]);
-      }
+      if (std::string late = starter.join_all(); !late.empty() && result.error.empty())
+        result.error = late;
     });
   }
   const auto left = demote_leftover_rt_threads();
-  if (!left.empty() && error.empty()) error = describe_leftovers(left);
+  if (!left.empty() && result.error.empty()) result.error = describe_leftovers(left);
   pthread_mutex_destroy(&g.lock);
   for (auto& s : g.go) sem_destroy(&s);
   for (sem_t* s : {&g.ready, &g.low_locked, &g.done, &g.run_done}) sem_destroy(s);
+  return result;
+}
 
-  if (!error.empty()) {
-    state.SkipWithError(error.c_str());
+void report_group(benchmark::State& state, const GroupResult& result, const Params& params,
+                  double reference_median_ns) {
+  if (!result.error.empty()) {
+    state.SkipWithError(result.error.c_str());
     return;
   }
-  if (waits.empty()) return;
-  const Summary s = summarize(waits);
-  report_latency(state, s, 0);
-  const int clean = static_cast<int>(waits.size()) - disturbed;
+  if (result.waits.empty()) return;
+  const Summary s = summarize(result.waits);
+  report_latency(state, s, reference_median_ns);
+  const int clean = static_cast<int>(result.waits.size()) - result.disturbed;
   state.counters["high_wait_p50_ns"] = s.p50;
   state.counters["critical_section_ns"] = static_cast<double>(params.critical_ns);
   state.counters["medium_spin_ns"] = static_cast<double>(params.spin_ns);
-  state.counters["bounded"] = clean > 0 ? static_cast<double>(bounded) / clean : 0;
-  state.counters["unbounded"] = clean > 0 ? static_cast<double>(unbounded) / clean : 0;
-  state.counters["disturbed"] = disturbed;
-  state.counters["priority_applied"] = priorities_applied ? 1 : 0;
+  state.counters["bounded"] = clean > 0 ? static_cast<double>(result.bounded) / clean : 0;
+  state.counters["unbounded"] = clean > 0 ? static_cast<double>(result.unbounded) / clean : 0;
+  state.counters["disturbed"] = result.disturbed;
+  state.counters["priority_applied"] = result.priorities_applied ? 1 : 0;
   const std::string verdict =
-      bounded == clean ? fmt::format("bounded {}/{}", bounded, clean)
-      : unbounded == clean
-          ? fmt::format("unbounded {}/{}", unbounded, clean)
-          : fmt::format("mixed: bounded {}, unbounded {} of {}", bounded, unbounded, clean);
-  state.SetLabel(label.empty() ? verdict : verdict + "; " + label);
+      result.bounded == clean     ? fmt::format("bounded {}/{}", result.bounded, clean)
+      : result.unbounded == clean ? fmt::format("unbounded {}/{}", result.unbounded, clean)
+                                  : fmt::format("mixed: bounded {}, unbounded {} of {}",
+                                                result.bounded, result.unbounded, clean);
+  state.SetLabel(result.label.empty() ? verdict : verdict + "; " + result.label);
 }
 
-}  // namespace
-
-void register_inversion(const Plan& plan, Registration& reg) {
-  const Params params = params_for(plan.quick);
-  update_facts([&params](RunFacts& facts) {
-    facts.bench.inversion = report::InversionParameters{params.critical_ns,
-                                                        params.spin_ns,
-                                                        params.runs,
-                                                        {{"controller", kRolePriority[kController]},
-                                                         {"high", kRolePriority[kHigh]},
-                                                         {"medium", kRolePriority[kMedium]},
-                                                         {"low", kRolePriority[kLow]}}};
-  });
-  if (!plan.wants_placement("same_cpu")) {
-    reg.skipped.push_back({"inversion", "runs on one CPU only (placement same_cpu not selected)"});
-    return;
-  }
-  const auto rt_refused = rt_unavailable_reason(kRolePriority[kController]);
-  for (const BackendConfig& config : plan.backends)
-    for (Protocol protocol : {Protocol::none, Protocol::inherit, Protocol::ceiling}) {
-      const std::string name =
-          fmt::format("inversion/three_thread/{}/placement:same_cpu/protocol:{}", config.segments,
-                      to_string(protocol));
-      if (rt_refused) {
-        reg.skipped.push_back({name, *rt_refused});
-        continue;
-      }
-      // glibc's PTHREAD_PRIO_PROTECT refuses (EINVAL) a thread whose cached priority is above
-      // the ceiling, and a backend without per-thread host priorities runs the roles at whatever
-      // level its thread last had: the case cannot run there, and it would leave glibc's
-      // bookkeeping on a reused worker.
-      if (protocol == Protocol::ceiling &&
-          config.capabilities.priority != Capabilities::Priority::applied) {
-        reg.skipped.push_back(
-            {name, fmt::format("the backend applies no per-thread host priority (priority {}): "
-                               "a PTHREAD_PRIO_PROTECT mutex needs each role at its own level",
-                               tpb::to_string(config.capabilities.priority))});
-        continue;
-      }
-      add_benchmark(reg, name,
-                    [config, protocol, params](benchmark::State& state) {
-                      run_inversion(state, config, protocol, params);
-                    },
-                    {allowed_cpus().back()})
-          ->Iterations(params.runs);
-    }
-}
-
-}  // namespace tpb::bench::detail
+}  // namespace tpb::bench::detail::inversion
