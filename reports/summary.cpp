@@ -1,6 +1,7 @@
 // The short table printed after every run, from the same results the reports rank
 // (report/results.hpp): per suite and case, backends ranked by their median with vs_ref (the ratio
-// to the reference measured in the same scenario), and the inversion runs by verdict first. A case
+// to the reference measured in the same scenario), and the inversion runs by verdict first, each
+// with its vs_ref too (high's wait over the raw-pthread reference's, same protocol). A case
 // measured in several scenarios (placements, priorities) shows the geometric mean over the
 // scenarios all its backends measured, which keeps rows and ratios comparable. An inversion line
 // whose threads did not run at their host priorities is marked; skipped cases are counted once per
@@ -36,9 +37,10 @@ std::string summary_table(const RunRecord& record, const SummaryOptions& options
     // A backend whose threads did not run at their host priorities says so on its line: its
     // verdict shows the backend, not the protocol.
     for (const InversionRow& row : inversion)
-      out += fmt::format("  {:<8} {:<24} {:<10} {:>11}{}\n", row.protocol, row.backend,
-                         to_string(row.verdict),
+      out += fmt::format("  {:<8} {:<24} {:<10} {:>11}  vs_ref {:>6}{}\n", row.protocol,
+                         row.backend, to_string(row.verdict),
                          row.high_wait_ns ? format_ns(*row.high_wait_ns) : std::string("-"),
+                         row.vs_ref ? fmt::format("{:.2f}", *row.vs_ref) : std::string("-"),
                          row.verdict != Verdict::failed && !row.priority_applied
                              ? "  (host priorities not applied)"
                              : "");

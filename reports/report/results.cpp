@@ -185,6 +185,12 @@ std::string to_string(Verdict verdict) {
 std::vector<InversionRow> inversion_rows(const std::vector<Result>& results) {
   std::vector<InversionRow> rows;
   std::vector<std::string> protocols;
+  // vs_ref as rank_cases computes it: over the reference's wait in the same scenario (protocol and
+  // placement), the vs_ref counter only where the record has no such reference.
+  std::map<std::string, double> reference;
+  for (const Result& r : results)
+    if (r.name.suite == "inversion" && r.backend == "reference" && r.repetitions > 0)
+      if (const auto wait = r.counter("high_wait_p50_ns")) reference[r.scenario] = *wait;
   for (const Result& r : results) {
     if (r.name.suite != "inversion") continue;
     InversionRow row;
@@ -205,6 +211,11 @@ std::vector<InversionRow> inversion_rows(const std::vector<Result>& results) {
       row.verdict = bounded >= 1     ? Verdict::bounded
                     : unbounded >= 1 ? Verdict::unbounded
                                      : Verdict::mixed;
+      if (const auto ref = reference.find(r.scenario); ref != reference.end()) {
+        if (ref->second > 0) row.vs_ref = *row.high_wait_ns / ref->second;
+      } else {
+        row.vs_ref = r.counter("vs_ref");
+      }
       row.detail = r.label.value_or("");
       if (r.failed > 0)
         row.detail += fmt::format("{}{} of {} repetitions failed", row.detail.empty() ? "" : "; ",

@@ -72,6 +72,8 @@ struct InversionRow {
   Verdict verdict = Verdict::failed;
   std::string detail;  // the benchmark's label or error, verbatim
   std::optional<double> high_wait_ns, critical_section_ns, medium_spin_ns;
+  // high's wait over the raw reference's, same protocol and placement (else the vs_ref counter).
+  std::optional<double> vs_ref;
   bool priority_applied = false;
 };
 

@@ -1,5 +1,6 @@
 // The terminal summary does not mislead: an inversion line whose backend did not apply host
-// priorities is marked, and skipped cases are counted once per reason (a missing right skips many
+// priorities is marked, every inversion line shows its vs_ref against the raw reference of its
+// protocol, and skipped cases are counted once per reason (a missing right skips many
 // cases for one cause).
 #include <gtest/gtest.h>
 
@@ -48,6 +49,33 @@ TEST(SummaryRanking, InversionLineWithoutHostPrioritiesIsMarked) {
                 .find("host priorities not applied"),
             std::string::npos)
       << table;
+}
+
+// Every inversion line shows vs_ref: high's wait over the raw reference's in the same protocol
+// (the reference's own line 1.00); a protocol without a reference shows "-".
+TEST(SummaryRanking, InversionLinesShowVsRefAgainstTheReference) {
+  const auto record = record_of({
+      inversion("reference", "none", 10e6, 0, 1, true),
+      inversion("pthread", "none", 12e6, 0, 1, true),
+      inversion("reference", "inherit", 1e6, 1, 0, true),
+      inversion("pthread", "inherit", 1.5e6, 1, 0, true),
+      inversion("pool", "ceiling", 1e6, 1, 0, true),
+  });
+  const std::string table = summary_table(record);
+  const auto line_with = [&](const std::string& protocol, const std::string& backend) {
+    std::size_t at = 0;
+    while ((at = table.find("  " + protocol + " ", at)) != std::string::npos) {
+      std::string line = table.substr(at, table.find('\n', at) - at);
+      if (line.find(" " + backend + " ") != std::string::npos) return line;
+      ++at;
+    }
+    return std::string();
+  };
+  EXPECT_NE(line_with("none", "reference").find("vs_ref   1.00"), std::string::npos) << table;
+  EXPECT_NE(line_with("none", "pthread").find("vs_ref   1.20"), std::string::npos) << table;
+  EXPECT_NE(line_with("inherit", "reference").find("vs_ref   1.00"), std::string::npos) << table;
+  EXPECT_NE(line_with("inherit", "pthread").find("vs_ref   1.50"), std::string::npos) << table;
+  EXPECT_NE(line_with("ceiling", "pool").find("vs_ref      -"), std::string::npos) << table;
 }
 
 // Skipped cases: one line per reason, with the count.
