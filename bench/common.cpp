@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -140,6 +141,18 @@ bool demote(long tid) {
   sched_param param{};
   return sched_setscheduler(static_cast<pid_t>(tid), SCHED_OTHER, &param) == 0;
 }
+
+// The test cap on every budget (common.hpp); 0 when unset or not a positive number.
+std::int64_t test_budget_cap_ns() {
+  static const std::int64_t cap = [] {
+    const char* text = std::getenv("TPB_TEST_WATCHDOG_BUDGET_NS");
+    if (text == nullptr) return std::int64_t{0};
+    char* end = nullptr;
+    const long long value = std::strtoll(text, &end, 10);
+    return end != text && *end == '\0' && value > 0 ? std::int64_t{value} : std::int64_t{0};
+  }();
+  return cap;
+}
 }  // namespace
 
 RtWatchdog::RtWatchdog(int avoid_cpu) {
@@ -168,9 +181,11 @@ RtWatchdog::~RtWatchdog() {
 }
 
 void RtWatchdog::kick(std::chrono::nanoseconds budget) {
+  const std::int64_t cap = test_budget_cap_ns();
+  const std::int64_t budget_ns = cap > 0 ? std::min(budget.count(), cap) : budget.count();
   {
     std::lock_guard lock(mutex_);
-    deadline_ns_ = now_ns() + budget.count();
+    deadline_ns_ = now_ns() + budget_ns;
   }
   cv_.notify_all();
 }

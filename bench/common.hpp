@@ -4,6 +4,11 @@
 //
 // Thread-safety: update_facts, the reference medians and RtWatchdog are thread-safe; the rest are
 // owned by one thread unless a member says otherwise.
+//
+// Test hook: TPB_TEST_WATCHDOG_BUDGET_NS=N (N > 0, nanoseconds) caps every RtWatchdog budget at N,
+// so a test can force a real-time case to overrun its bound and drive the watchdog's abort path
+// (abort flag, demotion, the case's error). Read once, here only; unset, budgets are the
+// experiments' own.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -88,7 +93,8 @@ std::uint64_t cpu_mask(int cpu);
 // ---- real-time safety --------------------------------------------------------------------------
 // docs/design.md 5: a thread at a higher SCHED_FIFO priority on another CPU. Each kick() sets a new
 // deadline; when a deadline passes without a kick (or disarm), it sets aborted(), and demotes every
-// watched thread to SCHED_OTHER so a runaway spin cannot hold the CPU. Destruction stops it.
+// watched thread to SCHED_OTHER so a runaway spin cannot hold the CPU. Destruction stops it. A
+// budget is capped by TPB_TEST_WATCHDOG_BUDGET_NS when set (see the top of this file).
 class RtWatchdog {
  public:
   // `avoid_cpu`: the CPU the experiment uses; the watchdog runs elsewhere when it can.
