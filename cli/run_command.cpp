@@ -4,14 +4,20 @@
 // Google Benchmark's own JSONReporter (in memory) through a display reporter that draws progress.
 // The passes are merged, the tpbench block added, the record written atomically and the summary
 // printed. Interrupted runs still write what was measured, marked partial, and exit 130.
+// Test hooks (environment, unset in normal use): TPB_TEST_INTERRUPT_AFTER_RUNS=N raises SIGINT
+// after N benchmark runs; TPB_TEST_HOLD_BEFORE_EXIT=PATH holds the finished process (record
+// written, priorities restored) until a test removes PATH, so the test can inspect it from outside.
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -125,6 +131,26 @@ class InterruptAfterRuns : public benchmark::BenchmarkReporter {
   benchmark::BenchmarkReporter& sink_;
   long limit_ = 0;
 };
+
+// A test hook to look at the process from outside once the run is over (every case ended, every
+// priority restored, the record written) but before it exits: with TPB_TEST_HOLD_BEFORE_EXIT=PATH
+// in the environment, the process writes "ready <pid>" to PATH (whole: written aside, then renamed)
+// and waits until PATH is removed, at most 30 s. Unset, it does nothing.
+void hold_before_exit_if_asked() {
+  const char* path = std::getenv("TPB_TEST_HOLD_BEFORE_EXIT");
+  if (path == nullptr || *path == '\0') return;
+  std::cout.flush();
+  std::fflush(stdout);
+  const std::filesystem::path ready = path;
+  std::filesystem::path aside = ready;
+  aside += ".writing";
+  std::ofstream(aside) << "ready " << ::getpid() << '\n';
+  std::error_code ignored;
+  std::filesystem::rename(aside, ready, ignored);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::filesystem::exists(ready, ignored) && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
 
 // Runs every selected benchmark once per pass, `options.repetitions` passes (fewer when
 // interrupted), and returns Google Benchmark's JSON of each pass.
@@ -242,6 +268,7 @@ int run_run(const Invocation& invocation) {
     write_reports(options.out,
                   {{"html", beside(options.out, "html")}, {"md", beside(options.out, "md")}},
                   std::cout);
+  hold_before_exit_if_asked();
   return partial ? kExitInterrupted : kExitSuccess;
 }
 
