@@ -63,17 +63,19 @@ std::string inversion_html(const std::vector<InversionRow>& rows) {
   std::string out =
       "<p class=\"detail\">Per protocol, backends by verdict first (bounded: high waited about "
       "the critical section C at most; unbounded: about the medium spin S), then by high's "
-      "wait.</p>\n<table><thead><tr><th>protocol</th><th>backend</th><th>placement</th>"
-      "<th>verdict</th><th class=\"num\">high waits (p50)</th><th class=\"num\">C</th>"
-      "<th class=\"num\">S</th><th>priorities applied</th><th>detail</th></tr></thead><tbody>\n";
+      "wait; vs_ref is that wait over the raw-pthread reference's with the same protocol.</p>\n"
+      "<table><thead><tr><th>protocol</th><th>backend</th><th>placement</th>"
+      "<th>verdict</th><th class=\"num\">high waits (p50)</th><th class=\"num\">vs_ref</th>"
+      "<th class=\"num\">C</th><th class=\"num\">S</th><th>priorities "
+      "applied</th><th>detail</th></tr></thead><tbody>\n";
   for (const InversionRow& r : rows) {
     const std::string verdict = to_string(r.verdict);
     out += fmt::format(
         "<tr><td>{}</td><td class=\"name\">{}</td><td>{}</td><td class=\"verdict {}\">{}</td>"
-        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td>"
-        "<td class=\"detail\">{}</td></tr>\n",
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td>{}</td><td class=\"detail\">{}</td></tr>\n",
         escaped(r.protocol), escaped(r.backend), escaped(r.placement), verdict, verdict,
-        r.high_wait_ns ? format_ns(*r.high_wait_ns) : "-",
+        r.high_wait_ns ? format_ns(*r.high_wait_ns) : "-", ratio(r.vs_ref),
         r.critical_section_ns ? format_ns(*r.critical_section_ns) : "-",
         r.medium_spin_ns ? format_ns(*r.medium_spin_ns) : "-", r.priority_applied ? "yes" : "no",
         detail_html(r.detail));

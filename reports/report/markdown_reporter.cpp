@@ -55,13 +55,13 @@ class MarkdownReporter : public Reporter {
     if (!inversion.empty()) {
       out += "### Priority inversion: high's wait, by protocol and verdict\n\n";
       out +=
-          "| protocol | backend | verdict | high waits | C (critical section) | S (medium "
-          "spin) |\n";
-      out += "|:--|:--|:--|--:|--:|--:|\n";
+          "| protocol | backend | verdict | high waits | vs_ref | C (critical section) | S "
+          "(medium spin) |\n";
+      out += "|:--|:--|:--|--:|--:|--:|--:|\n";
       for (const InversionRow& row : inversion)
-        out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", escaped(row.protocol),
+        out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", escaped(row.protocol),
                            escaped(row.backend), to_string(row.verdict),
-                           row.high_wait_ns ? format_ns(*row.high_wait_ns) : "-",
+                           row.high_wait_ns ? format_ns(*row.high_wait_ns) : "-", ratio(row.vs_ref),
                            row.critical_section_ns ? format_ns(*row.critical_section_ns) : "-",
                            row.medium_spin_ns ? format_ns(*row.medium_spin_ns) : "-");
       out += '\n';
