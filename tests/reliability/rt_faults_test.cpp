@@ -1,18 +1,22 @@
 // Requirement: a SIGINT, a SIGTERM or a watchdog expiry in the middle of a real-time experiment
 // leaves no thread of tpbench at a real-time priority, checked from outside the process with
 // `ps -L -o tid,cls,rtprio,ni` while it still exists (TPB_TEST_HOLD_BEFORE_EXIT holds it after the
-// run, record written). A signal is sent with kill() only once ps shows the inversion group at
-// SCHED_FIFO; the run then exits 130 with a partial record holding only cases measured without an
-// error. A watchdog expiry is forced with TPB_TEST_WATCHDOG_BUDGET_NS (a budget no run can meet):
-// each case is recorded as an error carrying the watchdog's message, and the run goes on and ends
-// normally. The runs are the real `tpbench run --suite inversion`, as root; where SCHED_FIFO is
+// run, record written). A signal is sent only once ps shows the case's SCHED_FIFO threads: to the
+// process (kill) during the inversion suite and during creation at a real-time priority, and to one
+// SCHED_FIFO role thread (tgkill); the run then exits 130 with a partial record holding only cases
+// measured without an error. A watchdog expiry is forced with TPB_TEST_WATCHDOG_BUDGET_NS (a budget
+// no run can meet): each case is recorded as an error carrying the watchdog's message, and the run
+// goes on and ends normally. The runs are the real `tpbench run`, as root; where SCHED_FIFO is
 // refused the cases skip and say why. Every wait is bounded and the child is killed whatever
 // happens (Process's destructor); its real-time threads are pinned and under its own watchdog.
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -51,19 +55,19 @@ std::string sched_fifo_refusal() {
 }
 
 struct ThreadSched {
-  std::string tid, cls, rtprio, nice;
+  std::string pid, tid, cls, rtprio, nice;
 };
 
 // The threads ps sees, selected by `selector` ("-p PID" or "--ppid PID").
 std::vector<ThreadSched> threads_of(const std::string& selector, pid_t pid) {
   const ProcessResult r = run_process(
-      {kPs, "-L", "-o", "tid=,cls=,rtprio=,ni=", selector, std::to_string(pid)}, {}, 10s);
+      {kPs, "-L", "-o", "pid=,tid=,cls=,rtprio=,ni=", selector, std::to_string(pid)}, {}, 10s);
   std::vector<ThreadSched> out;
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
     std::istringstream fields(line);
     ThreadSched t;
-    if (fields >> t.tid >> t.cls >> t.rtprio >> t.nice) out.push_back(t);
+    if (fields >> t.pid >> t.tid >> t.cls >> t.rtprio >> t.nice) out.push_back(t);
   }
   return out;
 }
@@ -78,19 +82,24 @@ std::string describe(const std::vector<ThreadSched>& threads) {
   return out;
 }
 
-// Waits (bounded) until ps shows at least two SCHED_FIFO threads among this test's children (the
-// run, and ps itself at SCHED_OTHER): the watchdog and a role of the inversion group, so a case is
-// under way.
-bool wait_for_realtime_group(std::chrono::seconds timeout) {
+// Waits (bounded) until ps shows at least `count` SCHED_FIFO threads among this test's children
+// (the run, and ps itself at SCHED_OTHER). Returns them, lowest real-time priority first (a role of
+// the inversion group, not its watchdog); empty on timeout.
+std::vector<ThreadSched> wait_for_fifo_threads(std::size_t count, std::chrono::seconds timeout) {
   const auto end = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < end) {
-    const auto threads = threads_of("--ppid", ::getpid());
-    int fifo = 0;
-    for (const auto& t : threads) fifo += t.cls == "FF" ? 1 : 0;
-    if (fifo >= 2) return true;
+    std::vector<ThreadSched> fifo;
+    for (const auto& t : threads_of("--ppid", ::getpid()))
+      if (t.cls == "FF") fifo.push_back(t);
+    if (fifo.size() >= count) {
+      std::sort(fifo.begin(), fifo.end(), [](const ThreadSched& a, const ThreadSched& b) {
+        return std::stoi(a.rtprio) < std::stoi(b.rtprio);
+      });
+      return fifo;
+    }
     std::this_thread::sleep_for(5ms);
   }
-  return false;
+  return {};
 }
 
 // Waits (bounded) for the run's "ready <pid>" file: the child finished and holds before exiting.
@@ -130,12 +139,13 @@ nlohmann::json read_json(const std::filesystem::path& path) {
   return nlohmann::json::parse(text.str(), nullptr, false);
 }
 
-// The inversion entries of the record and their error messages ("" when none).
-std::vector<std::pair<std::string, std::string>> inversion_entries(const nlohmann::json& record) {
+// The record's entries of `suite` and their error messages ("" when none).
+std::vector<std::pair<std::string, std::string>> entries_of(const nlohmann::json& record,
+                                                            const std::string& suite) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& b : record["benchmarks"]) {
     const std::string name = b.value("run_name", b.value("name", ""));
-    if (!name.starts_with("inversion/")) continue;
+    if (!name.starts_with(suite + "/")) continue;
     out.emplace_back(name, b.value("error_occurred", false) ? b.value("error_message", "?") : "");
   }
   return out;
@@ -174,19 +184,12 @@ class HeldRun {
     std::filesystem::create_directories(dir);
     return dir;
   }
-  // The quick inversion suite (the real command), with `repetitions` passes.
+  // The real command, quick preset, `repetitions` passes, then `extra` (the suite and the cases).
   static std::vector<std::string> arguments(const std::filesystem::path& out, int repetitions,
                                             std::vector<std::string> extra) {
-    std::vector<std::string> argv = {TPB_TPBENCH,
-                                     "run",
-                                     "--suite",
-                                     "inversion",
-                                     "--quick",
-                                     "--repetitions",
-                                     std::to_string(repetitions),
-                                     "--no-progress",
-                                     "--out",
-                                     out.string()};
+    std::vector<std::string> argv = {
+        TPB_TPBENCH,     "run",   "--quick",   "--repetitions", std::to_string(repetitions),
+        "--no-progress", "--out", out.string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }
@@ -199,30 +202,76 @@ class HeldRun {
   Process run_;
 };
 
-// Signal `signal_number` in the middle of an inversion case: no RT thread left, exit 130, partial.
-// Twenty passes, so the suite is still under way when ps first shows the group.
-void interrupt_inversion_case(int signal_number, const std::string& tag) {
+// Where a signal is sent: to the process (kill, as Ctrl-C and `kill PID` do; the kernel hands it to
+// the main thread when it can), or to one real-time role thread of the group (tgkill), so the
+// handler interrupts a SCHED_FIFO thread in its semaphore wait or its spin.
+enum class Target { process, realtime_thread };
+
+// What is interrupted: the suite's arguments, and how many SCHED_FIFO threads ps must show first.
+struct RealtimeCase {
+  std::string suite;
+  std::vector<std::string> args;
+  std::size_t fifo_threads;
+};
+// The inversion group whole: its watchdog and the four roles, so a case has started its runs and
+// not yet released the group.
+const RealtimeCase kInversion{"inversion", {"--suite", "inversion"}, 5};
+// Creation at KPRIORITY 24: threads created at SCHED_FIFO, short-lived, seen one at a time.
+const RealtimeCase kCreationAt24{
+    "creation", {"--suite", "creation", "--priority", "24", "--filter", "priority:24"}, 1};
+
+// Sends `signal_number` once ps shows the case's SCHED_FIFO threads; false if it never did.
+bool signal_during_realtime_case(Process& run, const RealtimeCase& c, int signal_number,
+                                 Target target) {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    const std::vector<ThreadSched> fifo = wait_for_fifo_threads(c.fifo_threads, 60s);
+    if (fifo.empty()) return false;
+    if (target == Target::process) {
+      run.signal(signal_number);
+      return true;
+    }
+    // The thread may have ended since ps looked (ESRCH): look again.
+    if (::syscall(SYS_tgkill, std::stoi(fifo.front().pid), std::stoi(fifo.front().tid),
+                  signal_number) == 0)
+      return true;
+  }
+  return false;
+}
+
+// Signal `signal_number` in the middle of a real-time case: no RT thread left, exit 130, partial.
+// Twenty passes, so the suite is still under way when ps first shows the threads.
+void interrupt_realtime_case(const RealtimeCase& c, int signal_number, const std::string& tag,
+                             Target target = Target::process) {
   if (const std::string why = sched_fifo_refusal(); !why.empty()) GTEST_SKIP() << why;
-  HeldRun run(tag, {}, {}, 20);
-  ASSERT_TRUE(wait_for_realtime_group(60s))
-      << "no inversion group at SCHED_FIFO appeared within 60 s";
-  run.process().signal(signal_number);
+  HeldRun run(tag, c.args, {}, 20);
+  ASSERT_TRUE(signal_during_realtime_case(run.process(), c, signal_number, target))
+      << "no " << c.suite << " thread at SCHED_FIFO appeared within 60 s";
   const auto [r, record] = run.finish();
   EXPECT_EQ(r.exit_code, kExitInterrupted) << r.err;
   EXPECT_TRUE(record["tpbench"].value("partial", false));
   // Cases the signal stopped are left out of the record ("interrupted" entries are not written);
   // what is written was measured: no leftover real-time thread, no watchdog abort.
-  for (const auto& [name, error] : inversion_entries(record)) EXPECT_EQ(error, "") << name;
+  for (const auto& [name, error] : entries_of(record, c.suite)) EXPECT_EQ(error, "") << name;
 }
 
 // SIGINT (Ctrl-C) during an inversion case restores every priority before the process exits.
 TEST(RtFaults, SigintDuringInversionLeavesNoRealtimeThread) {
-  interrupt_inversion_case(SIGINT, "sigint");
+  interrupt_realtime_case(kInversion, SIGINT, "sigint");
 }
 
 // SIGTERM during an inversion case does the same.
 TEST(RtFaults, SigtermDuringInversionLeavesNoRealtimeThread) {
-  interrupt_inversion_case(SIGTERM, "sigterm");
+  interrupt_realtime_case(kInversion, SIGTERM, "sigterm");
+}
+
+// SIGINT landing on a real-time role thread of the group (not the main thread) does the same.
+TEST(RtFaults, SigintToARealtimeThreadLeavesNoRealtimeThread) {
+  interrupt_realtime_case(kInversion, SIGINT, "sigint-rt-thread", Target::realtime_thread);
+}
+
+// SIGTERM while creation cases at a real-time priority run: the same, for the other RT suite.
+TEST(RtFaults, SigtermDuringRealtimeCreationLeavesNoRealtimeThread) {
+  interrupt_realtime_case(kCreationAt24, SIGTERM, "sigterm-creation");
 }
 
 // A run that overruns its bound: the watchdog aborts and demotes the group, the case is an error
@@ -231,13 +280,13 @@ TEST(RtFaults, WatchdogExpiryAbortsTheCaseAndLeavesNoRealtimeThread) {
   if (const std::string why = sched_fifo_refusal(); !why.empty()) GTEST_SKIP() << why;
   // 1 us: shorter than any run (low alone holds the lock for 1 ms in the quick preset).
   HeldRun run("watchdog",
-              {"--backend", "pthread", "--filter",
+              {"--suite", "inversion", "--backend", "pthread", "--filter",
                "^inversion/.*backend:pthread/.*protocol:(none|inherit)/"},
               {{"TPB_TEST_WATCHDOG_BUDGET_NS", "1000"}}, 1);
   const auto [r, record] = run.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(record["tpbench"].value("partial", true));
-  const auto entries = inversion_entries(record);
+  const auto entries = entries_of(record, "inversion");
   ASSERT_EQ(entries.size(), 2U) << r.out;  // the second case ran after the first was aborted
   for (const auto& [name, error] : entries) {
     EXPECT_NE(error.find("watchdog"), std::string::npos) << name << ": " << error;
