@@ -2,7 +2,8 @@
 // ceiling): plain pthreads created SCHED_FIFO by explicit attributes, named like every suite's
 // reference (backend:reference) and registered before the backends' cases. It runs under the same
 // rules and shows what the kernel's own protocols do: none leaves high's wait unbounded, inherit
-// and ceiling bound it. Every inversion case reports vs_ref against it. Where SCHED_FIFO is
+// and ceiling bound it. Every inversion case reports vs_ref against it, even when a filter leaves
+// the reference out (it is then calibrated before the case). Where SCHED_FIFO is
 // refused, it is skipped with the backends' reason, and `tpbench run --dry-run` lists it.
 #include <benchmark/benchmark.h>
 #include <gtest/gtest.h>
@@ -10,10 +11,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <tpb/bench.hpp>
 #include <tpb/runtime.hpp>
 
@@ -217,6 +221,37 @@ TEST(InversionReferenceDryRun, DryRunWithoutRt) {
     EXPECT_EQ(ref_line->substr(ref.size()), backend_line->substr(backend.size()));
     EXPECT_NE(ref_line->find("SCHED_FIFO refused"), std::string::npos) << *ref_line;
   }
+}
+
+// A backend's case run without its reference (filtered out) still gets vs_ref: the reference
+// group is calibrated before the case, as the other suites calibrate theirs.
+TEST(InversionReferenceRun, FilteredBackendCaseStillHasVsRef) {
+  if (!tpb::host_scheduling_rights().rt_permitted)
+    GTEST_SKIP() << "no SCHED_FIFO here: " << tpb::host_scheduling_rights().detail;
+  const auto out = std::filesystem::temp_directory_path() /
+                   ("inversion_reference_" + std::to_string(::getpid()) + ".json");
+  const tpb::test::ProcessResult r = tpb::test::run_process(
+      {TPB_TPBENCH, "run", "--quick", "--no-progress", "--suite", "inversion", "--backend",
+       "pthread", "--filter", "^inversion/.*backend:pthread/.*protocol:inherit/", "--out",
+       out.string()},
+      {}, 60s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::filesystem::remove(out);
+  const auto record = nlohmann::json::parse(text.str(), nullptr, false);
+  ASSERT_FALSE(record.is_discarded()) << "no record";
+  int measured = 0;
+  for (const auto& b : record.at("benchmarks")) {
+    const std::string name = b.value("run_name", "");
+    EXPECT_EQ(name.find("backend:reference"), std::string::npos) << name << " ran: not filtered";
+    if (b.value("run_type", "") != "iteration") continue;
+    ++measured;
+    ASSERT_TRUE(b.contains("vs_ref")) << name;
+    EXPECT_GT(b.at("vs_ref").get<double>(), 0) << name;
+  }
+  EXPECT_GT(measured, 0);
 }
 
 }  // namespace
