@@ -6,9 +6,15 @@
 
 namespace tpb::host {
 namespace {
+// glibc answers _SC_NPROCESSORS_CONF by reading sysfs (an open, a read and a close, several us
+// under virtualisation), and the possible CPUs are fixed at boot: ask once, not per CpuSet, which
+// a thread launch builds.
 int configured_cpus() {
-  long n = sysconf(_SC_NPROCESSORS_CONF);
-  return n > 0 ? static_cast<int>(n) + 64 : 1024;  // room for sparse CPU numbers
+  static const int count = [] {
+    long n = sysconf(_SC_NPROCESSORS_CONF);
+    return n > 0 ? static_cast<int>(n) + 64 : 1024;  // room for sparse CPU numbers
+  }();
+  return count;
 }
 }  // namespace
 
