@@ -32,6 +32,7 @@
 
 #include "common.hpp"
 #include "host/futex.hpp"
+#include "host/sched.hpp"
 #include "raw_thread_attr.hpp"
 
 namespace tpb::bench::detail {
@@ -103,17 +104,20 @@ int samples_for_calibration(bool quick) {
 struct RawProbe {
   std::atomic<std::int64_t> first{0};
   std::atomic<int> cpu{-1};  // where the new thread ran its first instruction
+  long tid = 0;              // its host tid, as the runtime records a system thread's
   bool set_nice = false;
   int nice = 0;
 };
 
 void* raw_routine(void* raw) {
   auto* probe = static_cast<RawProbe*>(raw);
+  // Nice is per thread on Linux and no attribute carries it: set from inside, as the pthread
+  // backend does, and before the first instruction is timed, as a system thread's routine starts
+  // at its priority.
+  if (probe->set_nice) host::set_thread_nice(0, probe->nice);
   probe->first.store(now_ns(), std::memory_order_release);
   probe->cpu.store(current_cpu(), std::memory_order_relaxed);
-  // Nice is per thread on Linux and no attribute carries it: set from inside, as the pthread
-  // backend does, so both pay the same.
-  if (probe->set_nice) host::set_thread_nice(0, probe->nice);
+  probe->tid = host::current_tid();
   return nullptr;
 }
 
@@ -134,6 +138,9 @@ double raw_sample(Case c, const Where& where, int priority, bool* on_creator_cpu
   if (rc != 0) return -rc;
   pthread_join(thread, nullptr);
   const std::int64_t t1 = now_ns();
+  // Untimed, as the backends' samples: join returns before the kernel has finished the thread's
+  // exit; the next sample starts once it has.
+  host::wait_thread_gone(probe.tid, std::chrono::seconds(5));
   if (on_creator_cpu != nullptr) *on_creator_cpu = probe.cpu.load() == creator_cpu;
   if (c == Case::round_trip) return static_cast<double>(t1 - t0);
   return static_cast<double>(probe.first.load(std::memory_order_acquire) - t0);
@@ -145,6 +152,7 @@ double raw_sample(Case c, const Where& where, int priority, bool* on_creator_cpu
 // (on one CPU the woken creator preempts the ending thread), apart from any runtime.
 struct SignalProbe {
   std::atomic<std::uint32_t> done{0};
+  long tid = 0;
   bool set_nice = false;
   int nice = 0;
 };
@@ -152,6 +160,7 @@ struct SignalProbe {
 void* signal_routine(void* raw) {
   auto* probe = static_cast<SignalProbe*>(raw);
   if (probe->set_nice) host::set_thread_nice(0, probe->nice);
+  probe->tid = host::current_tid();
   probe->done.store(1, std::memory_order_release);
   host::futex_wake(probe->done, 1);
   return nullptr;
@@ -171,7 +180,9 @@ double raw_signal_sample(const Where& where, int priority) {
   pthread_attr_destroy(&attr);
   if (rc != 0) return -rc;
   while (probe.done.load(std::memory_order_acquire) == 0) host::futex_wait(probe.done, 0u);
-  return static_cast<double>(now_ns() - t0);
+  const std::int64_t t1 = now_ns();
+  host::wait_thread_gone(probe.tid, std::chrono::seconds(5));  // untimed, as every sample
+  return static_cast<double>(t1 - t0);
 }
 
 // Raw burst: per-thread cost of creating n threads, pinned round-robin over the allowed CPUs like
@@ -471,12 +482,12 @@ void run_contract(benchmark::State& state, const ContractCase& cc) {
         ZwClose(handle);
         t1 = now_ns();
       }
-      if (cc.ddi == Ddi::storport || handle == nullptr) {
-        // No handle to wait on: block (a yield loop would hold a shared CPU from the new thread
-        // until the next tick), then let the adapter's live-thread count drain, untimed.
-        sem_wait(&ran);
-        runtime.wait_idle(std::chrono::seconds(5));
-      }
+      // No handle to wait on: block (a yield loop would hold a shared CPU from the new thread
+      // until the next tick).
+      if (cc.ddi == Ddi::storport || handle == nullptr) sem_wait(&ran);
+      // Untimed: every sample starts with the previous thread gone from the host, as the
+      // reference's do after their join; otherwise its exit work would run inside this sample.
+      runtime.wait_idle(std::chrono::seconds(5));
       const double sample = cc.kind == Case::round_trip
                                 ? static_cast<double>(t1 - t0)
                                 : static_cast<double>(probe.first.load() - t0);

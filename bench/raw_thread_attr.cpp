@@ -4,11 +4,15 @@
 
 #include <tpb/runtime.hpp>
 
+#include "host/cpus.hpp"
+
 namespace tpb::bench::detail {
 
 std::optional<int> init_raw_attr(pthread_attr_t& attr, int cpu, int kpriority) {
   pthread_attr_init(&attr);
-  if (cpu >= 0) {
+  // A thread inherits its creator's affinity: an equal one in the attributes would only cost
+  // glibc a stopped start, so the cheapest raw way passes none (a creator already on `cpu`).
+  if (cpu >= 0 && !host::own_affinity_is(host::CpuSet({cpu}))) {
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);

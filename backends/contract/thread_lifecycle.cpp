@@ -87,7 +87,8 @@ class PendingThread {
   bool launched_ = false;
 };
 
-ThreadLifecycle::ThreadLifecycle(RuntimeState& runtime) : runtime_(runtime) {}
+ThreadLifecycle::ThreadLifecycle(RuntimeState& runtime)
+    : runtime_(runtime), host_thread_per_thread_(!runtime.capabilities().reuses_host_threads) {}
 
 NTSTATUS ThreadLifecycle::create(const CreateRequest& request) {
   // Nothing to run (behaviour 51 for StorPort; Ps and Io have no documented status, and a null
@@ -276,6 +277,10 @@ void ThreadLifecycle::complete(ThreadRecord& thread) {
   // returns, every ended thread's object is held only by handles and references. Under the lock,
   // so live_names() never reads a freed record.
   std::lock_guard lock(live_mutex_);
+  if (host_thread_per_thread_ && thread.host_tid != 0) {
+    if (exiting_tids_.size() == kExitingTidsKept) exiting_tids_.erase(exiting_tids_.begin());
+    exiting_tids_.push_back(thread.host_tid);
+  }
   unlink_live(&thread);
   release(&thread);
   if (live_count_ == 0) live_cv_.notify_all();
@@ -342,8 +347,16 @@ std::size_t ThreadLifecycle::live_count() const {
 }
 
 bool ThreadLifecycle::wait_idle(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(live_mutex_);
-  return live_cv_.wait_for(lock, timeout, [&] { return live_count_ == 0; });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<long> exiting;
+  {
+    std::unique_lock lock(live_mutex_);
+    if (!live_cv_.wait_until(lock, deadline, [&] { return live_count_ == 0; })) return false;
+    exiting.swap(exiting_tids_);
+  }
+  for (long tid : exiting)
+    if (!host::wait_thread_gone(tid, deadline - std::chrono::steady_clock::now())) return false;
+  return true;
 }
 
 std::vector<std::string> ThreadLifecycle::live_names() {

@@ -58,6 +58,9 @@ class ThreadLifecycle {
 
   std::size_t live_count() const;
   std::uint64_t created() const { return created_.load(); }
+  // Waits until no system thread is alive and, where the backend starts a host thread per system
+  // thread, until the host threads of the ended ones have left the host too (their exit work
+  // would otherwise run in whatever the caller does next). False on timeout.
   bool wait_idle(std::chrono::milliseconds timeout);
   // "thread <id> (routine <name or address>)" for each live thread whose end is not signalled yet,
   // for shutdown and exit reports.
@@ -81,6 +84,12 @@ class ThreadLifecycle {
   // Intrusive, so creating a thread allocates no list node.
   ThreadRecord* live_head_ = nullptr;
   std::size_t live_count_ = 0;
+  // Host tids of ended system threads that wait_idle() has not seen leave yet; only for backends
+  // with a host thread per system thread, and only the most recent ones: older threads have long
+  // left, and the list must not grow in a program that never waits.
+  static constexpr std::size_t kExitingTidsKept = 64;
+  bool host_thread_per_thread_ = false;
+  std::vector<long> exiting_tids_;
   // Every thread object of the runtime by client id, system and foreign, until it is freed.
   std::mutex ids_mutex_;
   std::unordered_map<std::uint64_t, ThreadRecord*> by_id_;

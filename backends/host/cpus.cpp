@@ -79,6 +79,16 @@ std::vector<int> allowed_cpus() {
   return cpus;
 }
 
+bool own_affinity_is(const CpuSet& cpus) {
+  CpuSet own;
+  return get_thread_affinity(0, own) == 0 && own == cpus;
+}
+
+int ensure_own_affinity(const std::vector<int>& cpus) {
+  CpuSet wanted(cpus);
+  return own_affinity_is(wanted) ? 0 : set_thread_affinity(0, wanted);
+}
+
 int current_cpu() {
   return sched_getcpu();
 }

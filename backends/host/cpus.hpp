@@ -39,6 +39,12 @@ int set_thread_affinity(long tid, const CpuSet& set);
 int get_thread_affinity(long tid, CpuSet& set);
 // The CPUs the calling thread may run on, ascending; empty if the host would not say.
 std::vector<int> allowed_cpus();
+// Whether the calling thread's affinity is exactly `cpus` (a new thread inherits it, so a launch
+// may skip setting it). One sched_getaffinity, about 0.2 us here; false when it fails.
+bool own_affinity_is(const CpuSet& cpus);
+// Sets the calling thread's affinity only when it differs: setting an equal mask still costs the
+// kernel about 1 us here.
+int ensure_own_affinity(const std::vector<int>& cpus);
 // The CPU the calling thread runs on now (sched_getcpu), or -1.
 int current_cpu();
 

@@ -13,6 +13,16 @@ long current_tid() {
   return static_cast<long>(syscall(SYS_gettid));
 }
 
+bool wait_thread_gone(long tid, std::chrono::nanoseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto pid = static_cast<long>(getpid());
+  while (syscall(SYS_tgkill, pid, tid, 0) == 0 || errno != ESRCH) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    sched_yield();
+  }
+  return true;
+}
+
 int set_thread_nice(long tid, int nice) {
   // On Linux, PRIO_PROCESS with a tid sets that one thread's nice value (0: the caller).
   if (setpriority(PRIO_PROCESS, static_cast<id_t>(tid), nice) != 0) return errno;
@@ -38,6 +48,33 @@ int apply_host_priority(pthread_t thread, long tid, const HostPriority& priority
 
 int apply_own_priority(const HostPriority& priority) {
   return apply_host_priority(pthread_self(), 0, priority);
+}
+
+std::optional<int> nice_a_new_thread_inherits() {
+  const int raw_policy = sched_getscheduler(0);
+  if (raw_policy < 0 || (raw_policy & ~SCHED_RESET_ON_FORK) != SCHED_OTHER) return std::nullopt;
+  errno = 0;
+  const int nice = getpriority(PRIO_PROCESS, 0);
+  if (nice == -1 && errno != 0) return std::nullopt;
+  return (raw_policy & SCHED_RESET_ON_FORK) != 0 && nice < 0 ? 0 : nice;
+}
+
+int ensure_own_priority(const HostPriority& priority) {
+  const int raw_policy = sched_getscheduler(0);
+  if (raw_policy < 0) return apply_own_priority(priority);
+  const int policy = raw_policy & ~SCHED_RESET_ON_FORK;
+  if (priority.policy == HostPriority::Policy::other && policy == SCHED_OTHER) {
+    errno = 0;
+    const int nice = getpriority(PRIO_PROCESS, 0);
+    if (nice == -1 && errno != 0) return errno;
+    return nice == priority.nice ? 0 : set_thread_nice(0, priority.nice);
+  }
+  // RT threads also carry SCHED_RESET_ON_FORK (apply_host_priority): equal only with it.
+  if (priority.policy == HostPriority::Policy::fifo && raw_policy == (SCHED_FIFO | SCHED_RESET_ON_FORK)) {
+    sched_param param{};
+    if (sched_getparam(0, &param) == 0 && param.sched_priority == priority.rt_priority) return 0;
+  }
+  return apply_own_priority(priority);
 }
 
 int read_host_priority(long tid, HostPriority& out) {

@@ -4,7 +4,9 @@
 
 #include <pthread.h>
 
+#include <chrono>
 #include <cstddef>
+#include <optional>
 
 #include <tpb/backend.hpp>
 
@@ -12,6 +14,10 @@ namespace tpb::host {
 
 // The calling thread's Linux tid (gettid).
 long current_tid();
+// Waits, yielding the CPU, until thread `tid` of this process has left the host: the kernel has
+// released it (tgkill(getpid(), tid, 0) answers ESRCH), after its stack was given back and its
+// exit work done. True when it has (or never existed), false when `timeout` passed first.
+bool wait_thread_gone(long tid, std::chrono::nanoseconds timeout);
 // The stack size a thread created with default attributes gets (RLIMIT_STACK, glibc's default).
 std::size_t default_thread_stack_size();
 // On Linux, a nice value belongs to one thread, not to the process.
@@ -22,6 +28,15 @@ int set_thread_nice(long tid, int nice);
 int apply_host_priority(pthread_t thread, long tid, const HostPriority& priority);
 // The same for the calling thread.
 int apply_own_priority(const HostPriority& priority);
+// apply_own_priority, but only what differs from what the calling thread has now: one read
+// (sched_getscheduler, and getpriority or sched_getparam, about 0.1 us each here) instead of a
+// policy change that costs the kernel a dequeue and requeue (about 1.3 us here) when nothing
+// changes. For launch paths, where a new or reused thread usually has the priority already.
+int ensure_own_priority(const HostPriority& priority);
+// The nice value a thread created now by the calling thread starts with, when the caller is
+// SCHED_OTHER (a new thread inherits its creator's class and nice; SCHED_RESET_ON_FORK lifts a
+// negative nice to 0); nullopt for any other class or when the host would not say.
+std::optional<int> nice_a_new_thread_inherits();
 // Reads the policy and level of thread `tid`.
 int read_host_priority(long tid, HostPriority& out);
 

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <memory>
 #include <new>
+#include <optional>
 
 #include "host/cpus.hpp"
 #include "host/sched.hpp"
@@ -51,26 +52,35 @@ class PthreadBackend final : public ThreadBackend {
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (launch.stack_size != 0 && pthread_attr_setstacksize(&attr, launch.stack_size) != 0)
       return LaunchStatus::invalid;
+    // An affinity in the attributes makes glibc start the thread stopped until the creator has
+    // applied it (about 2 us here); a thread inherits its creator's affinity, so only a different
+    // one is passed.
     if (!launch.cpus.empty()) {
       host::CpuSet set(launch.cpus);
-      if (pthread_attr_setaffinity_np(&attr, set.size(), set.get()) != 0)
+      if (!host::own_affinity_is(set) &&
+          pthread_attr_setaffinity_np(&attr, set.size(), set.get()) != 0)
         return LaunchStatus::invalid;
     }
     bool set_nice = false;
     if (launch.apply_priority) {
-      bool fifo = launch.priority.policy == HostPriority::Policy::fifo;
-      // A SCHED_OTHER thread created by a SCHED_OTHER creator starts in the right class; only
-      // its nice value (per thread on Linux, in no attribute) is set, first thing in the thread.
-      // Any other combination needs PTHREAD_EXPLICIT_SCHED, without which the policy would be
-      // silently ignored; it costs glibc a stopped start (about 2 us here), so only then.
-      if (fifo || (sched_getscheduler(0) & ~SCHED_RESET_ON_FORK) != SCHED_OTHER) {
+      const bool fifo = launch.priority.policy == HostPriority::Policy::fifo;
+      // A SCHED_OTHER thread created by a SCHED_OTHER creator starts in the right class with its
+      // creator's nice value; only a different nice (per thread on Linux, in no attribute) is
+      // set, first thing in the thread. Any other combination needs PTHREAD_EXPLICIT_SCHED,
+      // without which the policy would be silently ignored; it costs glibc a stopped start
+      // (about 2 us here), so only then.
+      const std::optional<int> inherited =
+          fifo ? std::nullopt : host::nice_a_new_thread_inherits();
+      if (fifo || !inherited) {
         pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
         sched_param param{};
         param.sched_priority = fifo ? launch.priority.rt_priority : 0;
         pthread_attr_setschedpolicy(&attr, fifo ? SCHED_FIFO : SCHED_OTHER);
         pthread_attr_setschedparam(&attr, &param);
       }
-      set_nice = !fifo;
+      // An explicit SCHED_OTHER start leaves nice where the creator has it (glibc sets policy and
+      // level only), so the comparison holds for both starts; an unknown creator nice is set.
+      set_nice = !fifo && (!inherited || *inherited != launch.priority.nice);
     }
     auto* start = new (std::nothrow) Start{launch.trampoline, launch.completion,    launch.argument,
                                            set_nice,          launch.priority.nice, {}};

@@ -25,9 +25,11 @@ struct Start {
 
   void operator()() const {
     if (name[0] != '\0') pthread_setname_np(pthread_self(), name);
-    if (!cpus.empty()) host::set_thread_affinity(0, cpus);
+    // std::thread takes no attributes, so the new thread places itself; it inherited the
+    // creator's affinity and priority, and changes them only where they differ.
+    if (!cpus.empty()) host::ensure_own_affinity(cpus);
     // Too late to refuse on EPERM; the runtime probed the rights before launching, so run.
-    if (apply_priority) host::apply_own_priority(priority);
+    if (apply_priority) host::ensure_own_priority(priority);
     trampoline(argument);
     if (completion != nullptr) completion(argument);
   }
@@ -50,7 +52,15 @@ class StdThreadBackend final : public ThreadBackend {
                   .priority = launch.priority,
                   .name = {}};
       launch.name.copy(start.name, sizeof start.name - 1);
-      std::thread(std::move(start)).detach();
+      std::thread thread(std::move(start));
+      // std::thread takes no attributes: place the new thread from here at once, as glibc does
+      // with an affinity attribute, so that it rarely starts on the wrong CPU and must migrate
+      // itself (it still checks, in case it ran first).
+      if (!launch.cpus.empty()) {
+        host::CpuSet set(launch.cpus);
+        pthread_setaffinity_np(thread.native_handle(), set.size(), set.get());
+      }
+      thread.detach();
     } catch (const std::system_error&) {
       // resource_unavailable_try_again in practice: no attributes are passed that could be refused.
       return LaunchStatus::no_resources;
