@@ -70,7 +70,8 @@ int ensure_own_priority(const HostPriority& priority) {
     return nice == priority.nice ? 0 : set_thread_nice(0, priority.nice);
   }
   // RT threads also carry SCHED_RESET_ON_FORK (apply_host_priority): equal only with it.
-  if (priority.policy == HostPriority::Policy::fifo && raw_policy == (SCHED_FIFO | SCHED_RESET_ON_FORK)) {
+  if (priority.policy == HostPriority::Policy::fifo &&
+      raw_policy == (SCHED_FIFO | SCHED_RESET_ON_FORK)) {
     sched_param param{};
     if (sched_getparam(0, &param) == 0 && param.sched_priority == priority.rt_priority) return 0;
   }

@@ -69,8 +69,7 @@ class PthreadBackend final : public ThreadBackend {
       // set, first thing in the thread. Any other combination needs PTHREAD_EXPLICIT_SCHED,
       // without which the policy would be silently ignored; it costs glibc a stopped start
       // (about 2 us here), so only then.
-      const std::optional<int> inherited =
-          fifo ? std::nullopt : host::nice_a_new_thread_inherits();
+      const std::optional<int> inherited = fifo ? std::nullopt : host::nice_a_new_thread_inherits();
       if (fifo || !inherited) {
         pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
         sched_param param{};
