@@ -1,6 +1,5 @@
 #include "compare_io.hpp"
 
-#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -13,13 +12,11 @@ namespace {
 void write_text(const std::string& option, const std::string& path, const std::string& text) {
   if (const auto problem = report::check_writable(path); !problem.empty())
     throw UsageError(fmt::format("--{} {}: {}", option, path, problem));
-  const std::filesystem::path temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) throw UsageError(fmt::format("--{} {}: cannot write", option, path));
+  try {
+    report::write_text_file(text, path);
+  } catch (const std::exception& e) {
+    throw UsageError(fmt::format("--{}: {}", option, e.what()));
   }
-  std::filesystem::rename(temporary, path);
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 // detector (tpb/compare.hpp, E-divisive means) finds in it, each named by the first run after
 // the step, its revision, the step's size and the permutation test's confidence. The change
 // points found are stored back. `tpbench history import RUN.json...` appends existing records.
-#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -185,7 +184,11 @@ int run_history(const Invocation& invocation) {
     const auto path = values["md"].as<std::string>();
     if (const auto problem = report::check_writable(path); !problem.empty())
       throw UsageError(fmt::format("--md {}: {}", path, problem));
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << markdown(reports);
+    try {
+      report::write_text_file(markdown(reports), path);
+    } catch (const std::exception& e) {
+      throw UsageError(fmt::format("--md: {}", e.what()));
+    }
   }
   const auto disagreements = machine_disagreements(series, {});
   if (values["json"].as<bool>()) {

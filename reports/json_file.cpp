@@ -1,10 +1,13 @@
-// Reading and writing record files. Writes go through a temporary file and rename(2), so an
-// interrupted or failed write never leaves half a record where a reader (or a gate) looks.
+// Reading and writing record files. Writes go through a temporary file, fsync(2) and rename(2),
+// then a sync of the directory, so an interrupted or failed write, or a crash of the machine, never
+// leaves half a record where a reader (or a gate) looks.
 #include <tpb/report.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -34,23 +37,37 @@ void create_parent(const std::filesystem::path& path) {
 void write_text_file(std::string_view text, const std::filesystem::path& path) {
   create_parent(path);
   const auto scratch = scratch_path(path);
-  {
-    std::ofstream out(scratch, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(path.string() + ": cannot write: " + errno_text());
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(scratch, ignored);
-      throw std::runtime_error(path.string() + ": write failed: " + errno_text());
+  const auto fail = [&](const char* what, int error) {
+    ::unlink(scratch.c_str());
+    throw std::runtime_error(path.string() + ": " + what + ": " +
+                             std::error_code(error, std::generic_category()).message());
+  };
+  const int fd = ::open(scratch.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) throw std::runtime_error(path.string() + ": cannot write: " + errno_text());
+  for (std::size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      fail("write failed", error);
     }
+    done += static_cast<std::size_t>(n);
   }
-  std::error_code ec;
-  std::filesystem::rename(scratch, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(scratch, ignored);
-    throw std::runtime_error(path.string() + ": cannot write: " + ec.message());
+  // The data reaches the disk before the name does: after a crash the path holds the old file or
+  // the whole new one, never an empty or partial one.
+  if (::fsync(fd) != 0) {
+    const int error = errno;
+    ::close(fd);
+    fail("write failed", error);
+  }
+  if (::close(fd) != 0) fail("write failed", errno);
+  if (::rename(scratch.c_str(), path.c_str()) != 0) fail("cannot write", errno);
+  // And the rename itself: sync the directory. Best effort: the file is in place either way.
+  const auto parent = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (const int dir = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
   }
 }
 

@@ -34,9 +34,9 @@ BenchmarkOutput merge_repetitions(const std::vector<BenchmarkOutput>& passes, in
 // The whole record: Google Benchmark's part plus the tpbench block.
 RunRecord make_record(BenchmarkOutput output, RunContext context);
 
-// Writes `record` to `path` atomically: a temporary file in the same directory, then rename, so
-// a reader never sees half a file. Creates missing parent directories. Throws
-// std::filesystem::filesystem_error or std::runtime_error naming the path.
+// Writes `record` to `path` atomically and durably, as write_text_file(), so a reader never sees
+// half a file. Creates missing parent directories. Throws std::filesystem::filesystem_error or
+// std::runtime_error naming the path.
 void write_json_file(const nlohmann::json& record, const std::filesystem::path& path);
 
 // Checks, before a long run, that `path` can be written: creates its parent directories and a
@@ -90,8 +90,10 @@ struct ReporterEntry {
 // Every format, in the order `tpbench report` writes them.
 const std::vector<ReporterEntry>& reporters();
 
-// Writes `text` to `path` atomically (a temporary name in the same directory, then rename), so a
-// failed write leaves no partial file. Throws std::runtime_error naming the path.
+// Writes `text` to `path` atomically and durably (a temporary name in the same directory, fsync,
+// rename, then fsync of the directory), so a failed write or a crash leaves the previous file or
+// the whole new one, never a partial one. The one atomic file writer: records and reports go
+// through it. Throws std::runtime_error naming the path.
 void write_text_file(std::string_view text, const std::filesystem::path& path);
 
 }  // namespace tpb::report
