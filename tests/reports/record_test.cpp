@@ -131,7 +131,7 @@ class ScratchDir {
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
   std::filesystem::path write(const std::string& name, const std::string& text) const {
-    const auto path = path_ / name;
+    auto path = path_ / name;
     std::ofstream(path, std::ios::binary) << text;
     return path;
   }

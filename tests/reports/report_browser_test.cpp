@@ -36,7 +36,7 @@ std::filesystem::path find_chromium() {
   while (!dirs.empty()) {
     const std::size_t colon = std::min(dirs.find(':'), dirs.size());
     for (const char* name : {"chromium", "chromium-browser"}) {
-      const auto candidate = std::filesystem::path(dirs.substr(0, colon)) / name;
+      auto candidate = std::filesystem::path(dirs.substr(0, colon)) / name;
       if (::access(candidate.c_str(), X_OK) == 0) return candidate;
     }
     dirs.remove_prefix(std::min(colon + 1, dirs.size()));
