@@ -9,6 +9,7 @@
 
 #include "describe.hpp"
 #include "host_facts.hpp"
+#include "redact.hpp"
 
 namespace tpb::cli {
 namespace {
@@ -46,7 +47,7 @@ report::RunContext build_record_context(const Invocation& invocation, const RunO
                                         const bench::RunFacts& facts,
                                         const std::vector<Finding>& findings) {
   report::RunContext c;
-  c.command_line = invocation.argv;
+  c.command_line = redact_passwords(invocation.argv);
   c.git_revision = git_revision();
   c.version = TPB_VERSION;
   c.options = to_record(options);
