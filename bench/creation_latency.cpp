@@ -730,7 +730,9 @@ void register_creation(const Plan& plan, Registration& reg) {
         const std::string name = fmt::format("creation/ddi/{}/ddi:{}/placement:inherit/priority:8",
                                              config.segments, to_string(flavour));
         ContractCase cc{config, Case::start_latency, flavour, places.front(), 8, plan.quick};
-        add_benchmark(reg, name, [cc](benchmark::State& state) { run_contract(state, cc); });
+        add_benchmark(
+            reg, name, [cc](benchmark::State& state) { run_contract(state, cc); },
+            pinned_cpus(cc.where));
       }
   }
 }
