@@ -16,10 +16,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -36,6 +38,13 @@ namespace {
 
 using history::HistoryError;
 using history::open_history_store;
+
+// The parts joined: SQL text and keys built from several names.
+std::string joined(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (const auto part : parts) out += part;
+  return out;
+}
 
 std::string fresh_database_name() {
   static std::atomic<int> counter{0};
@@ -158,8 +167,10 @@ TEST(PostgresHistory, NoServerIsOneLineNamingWhere) {
 TEST(PostgresHistory, EnvironmentFillsWhatTheUriLeavesOut) {
   const auto name = fresh_database_name();
   PgTestServer::get().fresh_database(name);
+  // GoogleTest runs the cases one at a time on this thread, and no other thread reads the
+  // environment while the variables are set.
   for (const auto& [variable, value] : PgTestServer::get().environment())
-    ::setenv(variable.c_str(), value.c_str(), 1);
+    ::setenv(variable.c_str(), value.c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
   auto store = open_history_store("postgresql:///" + name);
   EXPECT_TRUE(store->append_run(make_run("env", {1, 2, 3})));
   EXPECT_EQ(store->list_runs({}).size(), 1u);
@@ -179,10 +190,10 @@ TEST(PostgresHistory, LeastPrivilegedRolesSuffice) {
            std::string("CREATE SCHEMA tpbench"),
            "CREATE ROLE " + owner + " LOGIN",
            "CREATE ROLE " + writer + " LOGIN",
-           "GRANT CONNECT ON DATABASE " + db + " TO " + owner + ", " + writer,
+           joined({"GRANT CONNECT ON DATABASE ", db, " TO ", owner, ", ", writer}),
            "GRANT USAGE ON SCHEMA tpbench TO " + writer,
-           "ALTER ROLE " + owner + " IN DATABASE " + db + " SET search_path = tpbench",
-           "ALTER ROLE " + writer + " IN DATABASE " + db + " SET search_path = tpbench",
+           joined({"ALTER ROLE ", owner, " IN DATABASE ", db, " SET search_path = tpbench"}),
+           joined({"ALTER ROLE ", writer, " IN DATABASE ", db, " SET search_path = tpbench"}),
        })
     server.admin(db, sql);
 
@@ -219,7 +230,7 @@ std::map<std::string, std::uint64_t> bit_patterns(history::HistoryStore& store) 
             info.run_id + "/" + benchmark.name + "/" + std::to_string(repetition.index);
         bits[key] = std::bit_cast<std::uint64_t>(repetition.value);
         for (const auto& [name, value] : repetition.counters)
-          bits[key + "/" + name] = std::bit_cast<std::uint64_t>(value);
+          bits[joined({key, "/", name})] = std::bit_cast<std::uint64_t>(value);
       }
     }
   }

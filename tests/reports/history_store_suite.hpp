@@ -18,6 +18,7 @@ struct HistoryStoreParam {
 
 // Prints the instantiation's name: CTest names the discovered cases after it, and the default
 // (the object's bytes, pointers included) would change with every build.
+// NOLINTNEXTLINE(readability-identifier-naming): the name GoogleTest looks for
 inline void PrintTo(const HistoryStoreParam& param, std::ostream* out) {
   *out << param.name;
 }
