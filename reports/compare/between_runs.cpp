@@ -89,38 +89,26 @@ Comparison compare_with_history(const RunValues& history, const RunValues& runs,
   for (std::size_t i = 0; i < judged.size(); ++i) {
     auto& out = comparison.benchmarks[judged[i]];
     out.p_adjusted = adjusted[i];
-    const bool significant = out.p_adjusted <= options.alpha;
     const std::string change =
         fmt::format("{:+.1f}% vs {} runs", out.change.estimate * 100, out.base_count);
     // One slow process is not a regression: every run of the new build must be past the
     // threshold against the history's median, each re-run being a fresh process.
     const auto& values = runs.at(out.name);
-    const double history_median = out.base_median;
-    const bool every_worse = std::all_of(values.begin(), values.end(), [&](double v) {
-      return v / history_median - 1.0 > options.threshold;
-    });
-    const bool every_better = std::all_of(values.begin(), values.end(), [&](double v) {
-      return v / history_median - 1.0 < -options.threshold;
-    });
-    const bool worse = worse_than_threshold(out, options.threshold) && every_worse;
-    const bool better = out.change.estimate < -options.threshold && every_better;
-    if (significant && worse) {
-      out.verdict = Verdict::kRegression;
-      out.reason = fmt::format("{} worse than the {:.1f}% threshold, Holm p {:.2g}", change,
-                               options.threshold * 100, out.p_adjusted);
-    } else if (significant && better) {
-      out.verdict = Verdict::kImprovement;
-      out.reason = fmt::format("{} better than the {:.1f}% threshold, Holm p {:.2g}", change,
-                               options.threshold * 100, out.p_adjusted);
-    } else if (!(out.change.high - out.change.low <= 2 * options.threshold)) {
-      out.verdict = Verdict::kTooNoisy;
-      out.reason =
-          fmt::format("between-run interval {:+.1f}%..{:+.1f}% is wider than +-{:.1f}%",
-                      out.change.low * 100, out.change.high * 100, options.threshold * 100);
-    } else {
-      out.verdict = Verdict::kUnchanged;
-      out.reason = fmt::format("{} (Holm p {:.2g})", change, out.p_adjusted);
-    }
+    const auto every_run = [&](auto past) {
+      return std::all_of(values.begin(), values.end(), [&](double v) {
+        BenchmarkVerdict single;
+        single.direction = out.direction;
+        single.change.estimate = v / out.base_median - 1.0;
+        return past(single, options.threshold);
+      });
+    };
+    settle_verdict(
+        out, options,
+        worse_than_threshold(out, options.threshold) && every_run(worse_than_threshold),
+        better_than_threshold(out, options.threshold) && every_run(better_than_threshold), change,
+        fmt::format("between-run interval {:+.1f}%..{:+.1f}% is wider than +-{:.1f}%",
+                    out.change.low * 100, out.change.high * 100, options.threshold * 100),
+        fmt::format("{} (Holm p {:.2g})", change, out.p_adjusted));
   }
   return comparison;
 }

@@ -34,12 +34,32 @@ bool worse_than_threshold(const BenchmarkVerdict& verdict, double threshold) {
                                                         : verdict.change.estimate < -threshold;
 }
 
-namespace {
-
 bool better_than_threshold(const BenchmarkVerdict& verdict, double threshold) {
   return verdict.direction == Direction::kLowerIsBetter ? verdict.change.estimate < -threshold
                                                         : verdict.change.estimate > threshold;
 }
+
+void settle_verdict(BenchmarkVerdict& out, const CompareOptions& options, bool worse, bool better,
+                    const std::string& change, std::string noisy, std::string unchanged) {
+  const bool significant = out.p_adjusted <= options.alpha;
+  if (significant && worse) {
+    out.verdict = Verdict::kRegression;
+    out.reason = fmt::format("{} worse than the {:.1f}% threshold, Holm p {:.2g}", change,
+                             options.threshold * 100, out.p_adjusted);
+  } else if (significant && better) {
+    out.verdict = Verdict::kImprovement;
+    out.reason = fmt::format("{} better than the {:.1f}% threshold, Holm p {:.2g}", change,
+                             options.threshold * 100, out.p_adjusted);
+  } else if (!(out.change.high - out.change.low <= 2 * options.threshold)) {
+    out.verdict = Verdict::kTooNoisy;
+    out.reason = std::move(noisy);
+  } else {
+    out.verdict = Verdict::kUnchanged;
+    out.reason = std::move(unchanged);
+  }
+}
+
+namespace {
 
 // Fills the description and sets the verdict to invalid or too noisy when it cannot be judged;
 // returns whether it can.
@@ -110,28 +130,15 @@ Comparison compare_samples(const SampleSet& base, const SampleSet& next,
     out.p_adjusted = adjusted[i];
     const bool significant = out.p_adjusted <= options.alpha;
     const std::string change = fmt::format("{:+.1f}%", out.change.estimate * 100);
-    if (significant && worse_than_threshold(out, options.threshold)) {
-      out.verdict = Verdict::kRegression;
-      out.reason = fmt::format("{} worse than the {:.1f}% threshold, Holm p {:.2g}", change,
-                               options.threshold * 100, out.p_adjusted);
-    } else if (significant && better_than_threshold(out, options.threshold)) {
-      out.verdict = Verdict::kImprovement;
-      out.reason = fmt::format("{} better than the {:.1f}% threshold, Holm p {:.2g}", change,
-                               options.threshold * 100, out.p_adjusted);
-    } else if (!(out.change.high - out.change.low <= 2 * options.threshold)) {
-      // A change of the threshold's size would not have been seen: not a pass.
-      out.verdict = Verdict::kTooNoisy;
-      out.reason = fmt::format(
-          "interval {:+.1f}%..{:+.1f}% is wider than +-{:.1f}%: a change of "
-          "that size would not be seen",
-          out.change.low * 100, out.change.high * 100, options.threshold * 100);
-    } else {
-      out.verdict = Verdict::kUnchanged;
-      out.reason =
-          significant
-              ? fmt::format("{} is within the {:.1f}% threshold", change, options.threshold * 100)
-              : fmt::format("{} not significant (Holm p {:.2g})", change, out.p_adjusted);
-    }
+    settle_verdict(
+        out, options, worse_than_threshold(out, options.threshold),
+        better_than_threshold(out, options.threshold), change,
+        fmt::format("interval {:+.1f}%..{:+.1f}% is wider than +-{:.1f}%: a change of that size "
+                    "would not be seen",
+                    out.change.low * 100, out.change.high * 100, options.threshold * 100),
+        significant
+            ? fmt::format("{} is within the {:.1f}% threshold", change, options.threshold * 100)
+            : fmt::format("{} not significant (Holm p {:.2g})", change, out.p_adjusted));
   }
   return comparison;
 }

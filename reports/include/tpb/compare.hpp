@@ -156,8 +156,18 @@ using RunValues = std::map<std::string, std::vector<double>>;
 Comparison compare_with_history(const RunValues& history, const RunValues& runs,
                                 const CompareOptions& options);
 
-// True when the change is worse than the threshold in the metric's direction.
+// True when the change is worse (better) than the threshold in the metric's direction.
 bool worse_than_threshold(const BenchmarkVerdict& verdict, double threshold);
+bool better_than_threshold(const BenchmarkVerdict& verdict, double threshold);
+
+// The verdict of a judged benchmark whose p_adjusted (Holm) is set, by the order every
+// comparison shares: Holm-significant at alpha and `worse` (`better`) than the threshold by the
+// comparison's own rule is a regression (improvement); else an interval wider than the threshold
+// either way is too noisy, since a change of the threshold's size would not have been seen (never
+// a pass); else unchanged. `change` describes the change in the reasons; `noisy` and `unchanged`
+// are the comparison's own reasons for those two verdicts.
+void settle_verdict(BenchmarkVerdict& out, const CompareOptions& options, bool worse, bool better,
+                    const std::string& change, std::string noisy, std::string unchanged);
 
 // --- outputs (byte-identical for the same comparison) --------------------------------------
 
