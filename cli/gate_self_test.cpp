@@ -101,7 +101,7 @@ void detector_self_test(double noise, const std::string& noise_source) {
   constexpr std::size_t kStepAt = 60;
   constexpr int kSeries = 200;
   constexpr int kStationarySeries = 1000;  // false alarms are rare: more series to count them
-  constexpr int kDelaySeries = 40;
+  constexpr int kDelaySeries = kSeries;    // a median of 40 moved by a run between seeds
   constexpr std::size_t kMaxDelay = 15;
   std::cout << fmt::format(
       "\nChange-point detector on synthetic histories: {} stationary series and {} per step, "

@@ -8,12 +8,6 @@
 #include <tpb/compare.hpp>
 
 namespace tpb::compare {
-namespace {
-
-struct LogMoments {
-  double mean = 0;
-  double sd = 0;
-};
 
 LogMoments log_moments(const std::vector<double>& values) {
   LogMoments out;
@@ -24,6 +18,8 @@ LogMoments log_moments(const std::vector<double>& values) {
   out.sd = values.size() > 1 ? std::sqrt(squares / static_cast<double>(values.size() - 1)) : 0;
   return out;
 }
+
+namespace {
 
 bool positive_finite(const std::vector<double>& values) {
   return std::all_of(values.begin(), values.end(),

@@ -8,10 +8,13 @@
 // p = (1 + permutations reaching the observed value) / (1 + permutations). Accepted candidates
 // split their segment and the search repeats; it stops at the first candidate with p > alpha.
 // Every split of a segment is scored in O(L^2) by moving one point at a time from Y to X.
+// Then the newest-runs test (tpb/compare.hpp) looks at the end of the last segment.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <numeric>
+
+#include <boost/math/distributions/students_t.hpp>
 
 #include <tpb/compare.hpp>
 
@@ -91,6 +94,47 @@ Split best_over_segments(const std::vector<double>& values, const std::vector<st
   return best;
 }
 
+// The tail of the series whose shift against the runs of the last segment before it is the most
+// significant, when that is significant at newest_alpha after Bonferroni over the tails tried.
+// `segment_begin` is where the last segment starts.
+bool newest_runs_change(const std::vector<double>& series, std::size_t segment_begin,
+                        std::size_t min_tail, const ChangePointOptions& options,
+                        DetectedChange& change) {
+  const auto at = [&](std::size_t i) { return series.begin() + static_cast<std::ptrdiff_t>(i); };
+  if (!std::all_of(at(segment_begin), series.end(),
+                   [](double v) { return std::isfinite(v) && v > 0; }))
+    return false;  // logs need positive values
+  const std::size_t n = series.size();
+  double best_p = 1;
+  std::size_t best_split = 0;
+  std::size_t tried = 0;
+  for (std::size_t m = min_tail; m <= options.newest_runs; ++m) {
+    if (n < segment_begin + options.newest_window + m) break;
+    const std::size_t split = n - m;
+    const std::vector<double> before(at(segment_begin), at(split));
+    const LogMoments window = log_moments(before);
+    const double tail_mean = log_moments(std::vector<double>(at(split), series.end())).mean;
+    ++tried;
+    if (!(window.sd > 0)) continue;
+    const double shift = tail_mean - window.mean;
+    const double runs = static_cast<double>(before.size());
+    const double t = shift / (window.sd * std::sqrt(1.0 / static_cast<double>(m) + 1.0 / runs));
+    const boost::math::students_t distribution(runs - 1.0);
+    const double p = 2.0 * boost::math::cdf(boost::math::complement(distribution, std::abs(t)));
+    const double midpoint = window.mean + shift / 2;
+    const bool every_run_moved = std::all_of(
+        at(split), series.end(), [&](double v) { return (std::log(v) - midpoint) * shift > 0; });
+    if (every_run_moved && p < best_p) {
+      best_p = p;
+      best_split = split;
+    }
+  }
+  const double adjusted = std::min(1.0, best_p * static_cast<double>(tried));
+  if (best_split == 0 || adjusted > options.newest_alpha) return false;
+  change = {best_split, 0, adjusted};
+  return true;
+}
+
 }  // namespace
 
 std::vector<DetectedChange> detect_change_points(const std::vector<double>& series,
@@ -118,6 +162,11 @@ std::vector<DetectedChange> detect_change_points(const std::vector<double>& seri
   }
   std::sort(found.begin(), found.end(),
             [](const DetectedChange& a, const DetectedChange& b) { return a.index < b.index; });
+  if (DetectedChange newest;
+      newest_runs_change(series, bounds[bounds.size() - 2], min_segment, options, newest)) {
+    found.push_back(newest);
+    bounds.insert(bounds.end() - 1, newest.index);
+  }
   for (auto& change : found) {
     const auto at = std::find(bounds.begin(), bounds.end(), change.index);
     const auto begin = series.begin() + static_cast<std::ptrdiff_t>(*(at - 1));

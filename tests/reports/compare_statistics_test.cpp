@@ -1,8 +1,9 @@
 // Comparison statistics (tpb/compare.hpp): the Mann-Whitney U test agrees with published values
 // (exact distribution, and the normal approximation with tie and continuity corrections, as
 // scipy.stats.mannwhitneyu computes them); the Hodges-Lehmann shift and its interval; Holm's
-// adjustment; the robust spread; verdicts against a history of runs; and the E-divisive detector
-// finds steps at the right run and none in a stationary series, the same for the same seed.
+// adjustment; the robust spread; verdicts against a history of runs; and the change-point detector
+// finds steps at the right run (also a step in the newest two runs, but not one outlier there) and
+// none in a stationary series, the same for the same seed.
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -188,6 +189,49 @@ TEST(ChangePoints, TwoSteps) {
 // A stationary series has no change point.
 TEST(ChangePoints, StationaryHasNone) {
   EXPECT_TRUE(detect_change_points(series_with_step(100, 100, 0, 0.02, 3)).empty());
+}
+
+// A step of 3.5 sigma in the last 2 runs of a long stationary series is reported at the first run
+// of the step, and the newest-runs test alone (E-divisive off) finds it there too.
+TEST(ChangePoints, StepInTheNewestTwoRunsFoundAtItsFirstRun) {
+  auto series = series_with_step(80, 80, 0, 0.02, 5);
+  series.push_back(1000.0 * 1.07);
+  series.push_back(1000.0 * 1.075);
+  const auto found = detect_change_points(series);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].index, 80u);
+  EXPECT_NEAR(found[0].step, 0.07, 0.02);
+  ChangePointOptions newest_only;
+  newest_only.alpha = 0;  // no permutation p-value is 0
+  const auto alone = detect_change_points(series, newest_only);
+  ASSERT_EQ(alone.size(), 1u);
+  EXPECT_EQ(alone[0].index, 80u);
+  EXPECT_LE(alone[0].p_value, newest_only.newest_alpha);
+}
+
+// One outlier in the newest run is not a step, however large: a step moves every run of the tail,
+// an outlier only the tail's mean; one normal run later, the same outlier is still not reported.
+TEST(ChangePoints, OutlierInTheNewestRunIsNotAStep) {
+  auto series = series_with_step(80, 80, 0, 0.02, 5);
+  series.push_back(1000.0 * 1.5);
+  EXPECT_TRUE(detect_change_points(series).empty());
+  series.push_back(1000.0);
+  EXPECT_TRUE(detect_change_points(series).empty());
+}
+
+// With longer tails allowed, a step 3 runs from the end is named at its first run, the p-value
+// carrying the Bonferroni factor of the tails tried.
+TEST(ChangePoints, LongerTailsNameTheFirstRunOfTheStep) {
+  auto series = series_with_step(80, 80, 0, 0.02, 9);
+  series.back() = 990;  // the run before the step clearly at the old level
+  for (const double factor : {1.06, 1.065, 1.058}) series.push_back(1000.0 * factor);
+  ChangePointOptions options;
+  options.newest_runs = 4;
+  options.alpha = 0;  // E-divisive off: the newest-runs test alone
+  const auto found = detect_change_points(series, options);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].index, 80u);
+  EXPECT_LE(found[0].p_value, options.newest_alpha);
 }
 
 // The same series and seed give the same answer.

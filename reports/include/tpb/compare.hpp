@@ -30,6 +30,13 @@
 // Change points (detect_change_points): E-divisive means (energy statistic, Matteson and James
 // 2014, as Apache Otava uses it) over a series of run values, each candidate accepted only when a
 // seeded permutation test gives p <= alpha; found recursively in the segments left and right.
+// E-divisive needs runs on both sides of a split, so at the end of a growing history it sees a
+// step late; the newest-runs test sees it two runs after it: the mean log value of the last m
+// runs against the runs of the last segment before them, Student's t with that window's spread
+// (exact for Gaussian log values), two-sided, Bonferroni over the m tried. It is accepted only
+// when every run of the tail is nearer the tail's level than the window's: a step moves every
+// run, one outlier moves only the tail's mean, and a single run is never a tail. Its change point
+// names the first run of the tail, like E-divisive's.
 //
 // Thread-safety: plain values and pure functions. Errors: CompareInputError for unusable input.
 #pragma once
@@ -99,6 +106,13 @@ std::vector<double> holm_adjust(const std::vector<double>& p);
 double relative_spread(const std::vector<double>& values);
 
 double median(std::vector<double> values);
+
+// Mean and sample standard deviation (0 for one value) of log(values); values must be positive.
+struct LogMoments {
+  double mean = 0;
+  double sd = 0;
+};
+LogMoments log_moments(const std::vector<double>& values);
 
 // --- verdicts ------------------------------------------------------------------------------
 
@@ -188,6 +202,12 @@ struct ChangePointOptions {
   int permutations = 399;       // per candidate
   std::size_t min_segment = 2;  // points on each side of a change point
   std::uint64_t seed = 0x7470626eULL;
+  // The newest-runs test: the last min_segment..newest_runs runs against the runs of their
+  // segment before them, accepted at newest_alpha family-wise (Bonferroni over the tails tried),
+  // and tried only when at least newest_window runs precede the tail.
+  std::size_t newest_runs = 2;
+  double newest_alpha = 0.002;
+  std::size_t newest_window = 10;
 };
 
 struct DetectedChange {
