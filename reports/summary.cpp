@@ -1,11 +1,18 @@
 // The short table printed after every run, from the same results the reports rank
 // (report/results.hpp): per suite and case, backends ranked by their median with vs_ref (the ratio
-// to the reference measured in the same scenario), and the inversion runs by verdict first, each
-// with its vs_ref too (high's wait over the raw-pthread reference's, same protocol). A case
-// measured in several scenarios (placements, priorities) shows the geometric mean over the
-// scenarios all its backends measured, which keeps rows and ratios comparable. An inversion line
-// whose threads did not run at their host priorities is marked; skipped cases are counted once per
-// reason.
+// to the reference measured in the same scenario, else the benchmark's own vs_ref counter), then
+// the inversion runs. A case measured in several scenarios (placements, priorities) shows the
+// geometric mean over the scenarios all its backends measured, which keeps rows and ratios
+// comparable.
+// Inversion lines rank, per protocol, by how they stand against the verdict the protocol is
+// expected to produce (results.hpp: expected_verdict, Standing), then by high's wait. A line meets
+// it when its threads ran at their host priorities and its verdict is the expected one: unbounded
+// for `none` (the unprotected lock shows the inversion), bounded for `inherit` and `ceiling`. Then
+// come the misses (mixed before the opposite verdict), marked "(expected V)"; then the lines whose
+// threads did not run at their host priorities, marked "(host priorities not applied)", whatever
+// their verdict, since it shows the backend rather than the protocol: such a line never ranks
+// above one that met its verdict; failed runs last. Each line shows vs_ref (high's wait over the
+// raw-pthread reference's with the same protocol). Skipped cases are counted once per reason.
 #include <tpb/report.hpp>
 
 #include <algorithm>
@@ -16,7 +23,6 @@
 #include "results.hpp"
 
 namespace tpb::report {
-
 std::string summary_table(const RunRecord& record, const SummaryOptions& options) {
   const std::vector<Result> results = collect_results(record, options.variant_keys);
   std::string out;
@@ -33,17 +39,23 @@ std::string summary_table(const RunRecord& record, const SummaryOptions& options
           row.scenarios > 1 ? fmt::format("  ({} scenarios)", row.scenarios) : std::string());
   }
   if (!inversion.empty()) {
-    out += "inversion (high's wait, by verdict)\n";
-    // A backend whose threads did not run at their host priorities says so on its line: its
-    // verdict shows the backend, not the protocol.
+    // The header names each protocol's expected verdict, so a reader sees what the order means.
+    std::vector<std::string> protocols;
+    std::string expectations;
+    for (const InversionRow& row : inversion) {
+      if (std::find(protocols.begin(), protocols.end(), row.protocol) != protocols.end()) continue;
+      protocols.push_back(row.protocol);
+      const auto expected = expected_verdict(row.protocol);
+      expectations += fmt::format("{}{} {}", expectations.empty() ? "" : ", ", row.protocol,
+                                  expected ? to_string(*expected) : std::string("?"));
+    }
+    out += fmt::format("inversion (high's wait; the expected verdict first: {})\n", expectations);
     for (const InversionRow& row : inversion)
       out += fmt::format("  {:<8} {:<24} {:<10} {:>11}  vs_ref {:>6}{}\n", row.protocol,
                          row.backend, to_string(row.verdict),
                          row.high_wait_ns ? format_ns(*row.high_wait_ns) : std::string("-"),
                          row.vs_ref ? fmt::format("{:.2f}", *row.vs_ref) : std::string("-"),
-                         row.verdict != Verdict::failed && !row.priority_applied
-                             ? "  (host priorities not applied)"
-                             : "");
+                         standing_note(row).empty() ? "" : "  (" + standing_note(row) + ")");
   }
   std::size_t failed = 0;
   std::string first_error;
@@ -52,9 +64,19 @@ std::string summary_table(const RunRecord& record, const SummaryOptions& options
     ++failed;
     if (first_error.empty()) first_error = r.run_name + ": " + r.error.value_or("error");
   }
-  // Cases left out, once per reason: a missing right skips many cases for one cause.
-  std::vector<std::pair<std::string, std::size_t>> reasons;  // first-seen order
-  for (const SkippedCase& s : record.tpbench.skipped) {
+  out += skipped_summary(record.tpbench.skipped);
+  constexpr std::size_t kMaxMessage = 160;
+  if (first_error.size() > kMaxMessage) first_error = first_error.substr(0, kMaxMessage) + "...";
+  if (failed > 0)
+    out += fmt::format("{} benchmark{} reported an error; first: {}\n", failed,
+                       failed == 1 ? "" : "s", first_error);
+  return out;
+}
+
+std::string skipped_summary(const std::vector<SkippedCase>& skipped) {
+  // Once per reason, in first-seen order: a missing right skips many cases for one cause.
+  std::vector<std::pair<std::string, std::size_t>> reasons;
+  for (const SkippedCase& s : skipped) {
     auto it = std::find_if(reasons.begin(), reasons.end(),
                            [&](const auto& r) { return r.first == s.reason; });
     if (it == reasons.end())
@@ -62,13 +84,9 @@ std::string summary_table(const RunRecord& record, const SummaryOptions& options
     else
       ++it->second;
   }
+  std::string out;
   for (const auto& [reason, count] : reasons)
     out += fmt::format("{} case{} skipped: {}\n", count, count == 1 ? "" : "s", reason);
-  constexpr std::size_t kMaxMessage = 160;
-  if (first_error.size() > kMaxMessage) first_error = first_error.substr(0, kMaxMessage) + "...";
-  if (failed > 0)
-    out += fmt::format("{} benchmark{} reported an error; first: {}\n", failed,
-                       failed == 1 ? "" : "s", first_error);
   return out;
 }
 

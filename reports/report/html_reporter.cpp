@@ -61,20 +61,27 @@ std::string detail_html(const std::string& detail) {
 std::string inversion_html(const std::vector<InversionRow>& rows) {
   if (rows.empty()) return "<p class=\"detail\">The inversion suite did not run.</p>\n";
   std::string out =
-      "<p class=\"detail\">Per protocol, backends by verdict first (bounded: high waited about "
-      "the critical section C at most; unbounded: about the medium spin S), then by high's "
-      "wait; vs_ref is that wait over the raw-pthread reference's with the same protocol.</p>\n"
+      "<p class=\"detail\">Per protocol, the lines meeting the verdict it is expected to "
+      "produce first (none: unbounded, the unprotected lock shows the inversion; inherit and "
+      "ceiling: bounded), then the misses, then the lines whose threads did not run at their host "
+      "priorities (their verdict shows the backend, not the protocol), then by high's wait. "
+      "Bounded: high waited about the critical section C at most; unbounded: about the medium "
+      "spin S. vs_ref is that wait over the raw-pthread reference's with the same protocol.</p>\n"
       "<table><thead><tr><th>protocol</th><th>backend</th><th>placement</th>"
-      "<th>verdict</th><th class=\"num\">high waits (p50)</th><th class=\"num\">vs_ref</th>"
+      "<th>verdict</th><th>standing</th><th class=\"num\">high waits (p50)</th>"
+      "<th class=\"num\">vs_ref</th>"
       "<th class=\"num\">C</th><th class=\"num\">S</th><th>priorities "
       "applied</th><th>detail</th></tr></thead><tbody>\n";
   for (const InversionRow& r : rows) {
-    const std::string verdict = to_string(r.verdict);
+    // Coloured by standing, not by verdict: unbounded is what `none` should show.
+    const std::string standing = to_string(r.standing);
     out += fmt::format(
         "<tr><td>{}</td><td class=\"name\">{}</td><td>{}</td><td class=\"verdict {}\">{}</td>"
-        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"standing {}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
+        "class=\"num\">{}</td>"
         "<td class=\"num\">{}</td><td>{}</td><td class=\"detail\">{}</td></tr>\n",
-        escaped(r.protocol), escaped(r.backend), escaped(r.placement), verdict, verdict,
+        escaped(r.protocol), escaped(r.backend), escaped(r.placement), standing,
+        to_string(r.verdict), standing, escaped(standing_text(r)),
         r.high_wait_ns ? format_ns(*r.high_wait_ns) : "-", ratio(r.vs_ref),
         r.critical_section_ns ? format_ns(*r.critical_section_ns) : "-",
         r.medium_spin_ns ? format_ns(*r.medium_spin_ns) : "-", r.priority_applied ? "yes" : "no",

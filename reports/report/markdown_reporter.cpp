@@ -55,12 +55,16 @@ class MarkdownReporter : public Reporter {
     if (!inversion.empty()) {
       out += "### Priority inversion: high's wait, by protocol and verdict\n\n";
       out +=
-          "| protocol | backend | verdict | high waits | vs_ref | C (critical section) | S "
-          "(medium spin) |\n";
-      out += "|:--|:--|:--|--:|--:|--:|--:|\n";
+          "Per protocol, the lines that met the verdict the protocol should produce first "
+          "(`none` unbounded, `inherit` and `ceiling` bounded), then the misses, then the lines "
+          "whose threads did not run at their host priorities; within each, by high's wait.\n\n";
+      out +=
+          "| protocol | backend | verdict | standing | high waits | vs_ref | C (critical section) "
+          "| S (medium spin) |\n";
+      out += "|:--|:--|:--|:--|--:|--:|--:|--:|\n";
       for (const InversionRow& row : inversion)
-        out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", escaped(row.protocol),
-                           escaped(row.backend), to_string(row.verdict),
+        out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", escaped(row.protocol),
+                           escaped(row.backend), to_string(row.verdict), standing_text(row),
                            row.high_wait_ns ? format_ns(*row.high_wait_ns) : "-", ratio(row.vs_ref),
                            row.critical_section_ns ? format_ns(*row.critical_section_ns) : "-",
                            row.medium_spin_ns ? format_ns(*row.medium_spin_ns) : "-");

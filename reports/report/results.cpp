@@ -182,6 +182,46 @@ std::string to_string(Verdict verdict) {
   return "failed";
 }
 
+std::optional<Verdict> expected_verdict(const std::string& protocol) {
+  if (protocol == "none") return Verdict::unbounded;
+  if (protocol == "inherit" || protocol == "ceiling") return Verdict::bounded;
+  return std::nullopt;
+}
+
+std::string to_string(Standing standing) {
+  switch (standing) {
+    case Standing::met:
+      return "met";
+    case Standing::missed:
+      return "missed";
+    case Standing::unjudged:
+      return "unjudged";
+    case Standing::failed:
+      break;
+  }
+  return "failed";
+}
+
+std::string standing_note(const InversionRow& row) {
+  switch (row.standing) {
+    case Standing::missed: {
+      const auto expected = expected_verdict(row.protocol);
+      return expected ? "expected " + to_string(*expected) : "no verdict expected of this protocol";
+    }
+    case Standing::unjudged:
+      return "host priorities not applied";
+    case Standing::met:
+    case Standing::failed:
+      break;
+  }
+  return {};
+}
+
+std::string standing_text(const InversionRow& row) {
+  const std::string note = standing_note(row);
+  return note.empty() ? to_string(row.standing) : to_string(row.standing) + " (" + note + ")";
+}
+
 std::vector<InversionRow> inversion_rows(const std::vector<Result>& results) {
   std::vector<InversionRow> rows;
   std::vector<std::string> protocols;
@@ -216,6 +256,9 @@ std::vector<InversionRow> inversion_rows(const std::vector<Result>& results) {
       } else {
         row.vs_ref = r.counter("vs_ref");
       }
+      row.standing = !row.priority_applied                           ? Standing::unjudged
+                     : row.verdict == expected_verdict(row.protocol) ? Standing::met
+                                                                     : Standing::missed;
       row.detail = r.label.value_or("");
       if (r.failed > 0)
         row.detail += fmt::format("{}{} of {} repetitions failed", row.detail.empty() ? "" : "; ",
@@ -230,7 +273,11 @@ std::vector<InversionRow> inversion_rows(const std::vector<Result>& results) {
   };
   std::stable_sort(rows.begin(), rows.end(), [&](const InversionRow& a, const InversionRow& b) {
     if (a.protocol != b.protocol) return protocol_rank(a.protocol) < protocol_rank(b.protocol);
-    if (a.verdict != b.verdict) return a.verdict < b.verdict;
+    if (a.standing != b.standing) return a.standing < b.standing;
+    // Among misses, a mixed verdict is nearer the expected one than the opposite verdict.
+    if (a.standing == Standing::missed &&
+        (a.verdict == Verdict::mixed) != (b.verdict == Verdict::mixed))
+      return a.verdict == Verdict::mixed;
     return a.high_wait_ns.value_or(INFINITY) < b.high_wait_ns.value_or(INFINITY);
   });
   return rows;

@@ -65,6 +65,21 @@ std::vector<CaseRanking> rank_cases(const std::vector<Result>& results);
 enum class Verdict { bounded, mixed, unbounded, failed };
 std::string to_string(Verdict verdict);
 
+// The verdict a protocol should produce when the host runs the group at its priorities: `none`
+// unbounded (an unprotected lock lets medium starve low, so the experiment reproduces the
+// inversion), `inherit` and `ceiling` bounded (the protocol lifts low above medium). Nothing for
+// a protocol this code does not know.
+std::optional<Verdict> expected_verdict(const std::string& protocol);
+
+// How an inversion line stands against that expectation, best first; lines rank in this order.
+// A line meets it when its threads ran at their host priorities and its verdict is the protocol's
+// expected one; it misses it when they ran at their priorities and the verdict is another one
+// (mixed before the opposite verdict, being nearer); a line whose threads did not run at their
+// host priorities cannot be judged (its verdict shows the backend, not the protocol), so it ranks
+// below every judged line, whatever its verdict; a failed run comes last.
+enum class Standing { met, missed, unjudged, failed };
+std::string to_string(Standing standing);
+
 struct InversionRow {
   std::string protocol;  // none, inherit, ceiling
   std::string backend;
@@ -75,9 +90,19 @@ struct InversionRow {
   // high's wait over the raw reference's, same protocol and placement (else the vs_ref counter).
   std::optional<double> vs_ref;
   bool priority_applied = false;
+  Standing standing = Standing::failed;
 };
 
-// By protocol (as the record lists them), then verdict (bounded first), then high's wait.
+// Why a line stands where it does, for a reader: "expected bounded" for a miss, "host priorities
+// not applied" for a line that cannot be judged; empty for a line that met its verdict or failed
+// (its verdict says so).
+std::string standing_note(const InversionRow& row);
+// The standing with its note, for a report's column: "met", "missed (expected bounded)".
+std::string standing_text(const InversionRow& row);
+
+// By protocol (as the record lists them), then standing (see Standing: lines meeting the
+// protocol's expected verdict first, lines that could not be judged after every judged one), then
+// high's wait.
 std::vector<InversionRow> inversion_rows(const std::vector<Result>& results);
 
 // "3.55 us", "1.00 ms": three significant digits with a unit that fits.

@@ -1,8 +1,15 @@
-// The terminal summary does not mislead: an inversion line whose backend did not apply host
-// priorities is marked, every inversion line shows its vs_ref against the raw reference of its
-// protocol, and skipped cases are counted once per reason (a missing right skips many
-// cases for one cause).
+// The terminal summary does not mislead: inversion lines rank, per protocol, by the verdict the
+// protocol is expected to produce (none unbounded, inherit and ceiling bounded) before their wait;
+// a line whose backend did not apply host priorities is marked and never ranks above a line that
+// met its verdict; every line shows its vs_ref (against the raw reference of its protocol, or the
+// benchmark's own vs_ref counter where the case has no reference line); skipped cases are counted
+// once per reason (a missing right skips many cases for one cause).
 #include <gtest/gtest.h>
+
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include <tpb/report.hpp>
 
@@ -23,6 +30,35 @@ BenchmarkEntry inversion(const std::string& backend, const std::string& protocol
                 {"unbounded", unbounded},
                 {"priority_applied", applied ? 1.0 : 0.0}};
   return r;
+}
+
+BenchmarkEntry failed_inversion(const std::string& backend, const std::string& protocol) {
+  BenchmarkEntry r;
+  r.name = r.run_name =
+      "inversion/three_thread/backend:" + backend + "/placement:same_cpu/protocol:" + protocol;
+  r.error_occurred = true;
+  r.error_message = "low could not take the mutex";
+  return r;
+}
+
+// The summary's inversion lines of one protocol, in order: "backend verdict mark".
+std::vector<std::string> inversion_lines(const std::string& table, const std::string& protocol) {
+  std::vector<std::string> lines;
+  std::istringstream in(table.substr(table.find("inversion (")));
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line) && line.rfind("  ", 0) == 0) {
+    std::istringstream words(line);
+    std::string p, backend, verdict;
+    words >> p >> backend >> verdict;
+    if (p != protocol) continue;
+    const auto mark = line.find("  (");
+    std::string entry = backend;
+    entry.append(" ").append(verdict);
+    if (mark != std::string::npos) entry += line.substr(mark);
+    lines.push_back(entry);
+  }
+  return lines;
 }
 
 RunRecord record_of(std::vector<BenchmarkEntry> entries) {
@@ -76,6 +112,81 @@ TEST(SummaryRanking, InversionLinesShowVsRefAgainstTheReference) {
   EXPECT_NE(line_with("inherit", "reference").find("vs_ref   1.00"), std::string::npos) << table;
   EXPECT_NE(line_with("inherit", "pthread").find("vs_ref   1.50"), std::string::npos) << table;
   EXPECT_NE(line_with("ceiling", "pool").find("vs_ref      -"), std::string::npos) << table;
+}
+
+// The ranking by expected verdict: per protocol, lines that met it (threads at their host
+// priorities, verdict unbounded for none, bounded for inherit), then misses (mixed before the
+// opposite verdict, marked with the expectation), then lines without host priorities (marked,
+// whatever their verdict or wait), then failures; within each, by high's wait. The waits are
+// chosen so that ranking by wait alone would give another order.
+TEST(SummaryRanking, InversionRankedByExpectedVerdictThenWait) {
+  const auto record = record_of({
+      // "good" meets every verdict; "mixed" and "opposite" apply priorities but miss;
+      // "noprio" does not apply host priorities (as tbb); "broken" fails under inherit.
+      inversion("noprio", "none", 7e3, 1, 0, false),
+      inversion("opposite", "none", 1e6, 1, 0, true),
+      inversion("mixed", "none", 5e6, 0.4, 0.6, true),
+      inversion("good", "none", 10e6, 0, 1, true),
+      inversion("slower", "none", 11e6, 0, 1, true),
+      failed_inversion("broken", "inherit"),
+      inversion("noprio", "inherit", 14e3, 0.6, 0, false),
+      inversion("opposite", "inherit", 10e6, 0, 1, true),
+      inversion("mixed", "inherit", 3e6, 0.6, 0.4, true),
+      inversion("good", "inherit", 1e6, 1, 0, true),
+      inversion("good", "ceiling", 1e6, 1, 0, true),
+      inversion("noprio", "ceiling", 2e3, 1, 0, false),
+  });
+  const std::string table = summary_table(record);
+  EXPECT_NE(table.find("expected verdict first: none unbounded, inherit bounded, ceiling bounded"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(inversion_lines(table, "none"),
+            (std::vector<std::string>{"good unbounded", "slower unbounded",
+                                      "mixed mixed  (expected unbounded)",
+                                      "opposite bounded  (expected unbounded)",
+                                      "noprio bounded  (host priorities not applied)"}))
+      << table;
+  EXPECT_EQ(
+      inversion_lines(table, "inherit"),
+      (std::vector<std::string>{"good bounded", "mixed mixed  (expected bounded)",
+                                "opposite unbounded  (expected bounded)",
+                                "noprio mixed  (host priorities not applied)", "broken failed"}))
+      << table;
+  EXPECT_EQ(
+      inversion_lines(table, "ceiling"),
+      (std::vector<std::string>{"good bounded", "noprio bounded  (host priorities not applied)"}))
+      << table;
+}
+
+// A case with no reference line (as creation/ddi: its reference is measured inside the
+// benchmark) shows the benchmark's vs_ref counter; a case with neither shows "-".
+TEST(SummaryRanking, CaseWithoutReferenceLineShowsItsVsRefCounter) {
+  const auto timed = [](const std::string& name, double p50_ns, std::optional<double> vs_ref) {
+    BenchmarkEntry r;
+    r.name = r.run_name = name;
+    r.iterations = 5;
+    r.real_time = p50_ns / 1e3;
+    r.time_unit = "us";
+    r.counters = {{"p50_ns", p50_ns}};
+    if (vs_ref) r.counters["vs_ref"] = *vs_ref;
+    return r;
+  };
+  const auto record = record_of({
+      timed("creation/ddi/backend:pthread/ddi:ps/placement:same_cpu", 10e3, 1.25),
+      timed("creation/ddi/backend:pool/ddi:ps/placement:same_cpu", 6e3, 0.75),
+      timed("other/case/backend:pool/placement:same_cpu", 6e3, std::nullopt),
+  });
+  const std::string table = summary_table(record);
+  const auto line_of = [&](const std::string& head, const std::string& backend) {
+    const auto section = table.find(head + "\n");
+    const auto at = table.find(backend, section);
+    return section == std::string::npos || at == std::string::npos
+               ? std::string()
+               : table.substr(at, table.find('\n', at) - at);
+  };
+  EXPECT_NE(line_of("creation/ddi", "pthread").find("vs_ref   1.25"), std::string::npos) << table;
+  EXPECT_NE(line_of("creation/ddi", "pool").find("vs_ref   0.75"), std::string::npos) << table;
+  EXPECT_NE(line_of("other/case", "pool").find("vs_ref      -"), std::string::npos) << table;
 }
 
 // Skipped cases: one line per reason, with the count.

@@ -53,11 +53,17 @@ nlohmann::json read_json_file(const std::filesystem::path& path);
 // The short table printed after a run: per suite and case, backends ranked by the median of their
 // medians over scenarios, with vs_ref, the ratio to the reference (the raw OS primitive) measured
 // in the same scenario. `variant_keys` are name segments that belong to the backend rather than
-// to the scenario (e.g. "wake" for pool:wake:spin).
+// to the scenario (e.g. "wake" for pool:wake:spin). Inversion lines rank by the verdict their
+// protocol is expected to produce first (reports/summary.cpp says how exactly), then by wait.
 struct SummaryOptions {
   std::vector<std::string> variant_keys;
 };
 std::string summary_table(const RunRecord& record, const SummaryOptions& options = {});
+
+// Cases left out, one line per reason with the count, "3 cases skipped: <reason>\n", in the order
+// the reasons first appear; empty when nothing was skipped. The summary and a dry run both print
+// it.
+std::string skipped_summary(const std::vector<SkippedCase>& skipped);
 
 // ---- reporters
 // ----------------------------------------------------------------------------------- A report
