@@ -72,13 +72,15 @@ std::vector<std::string> selected_names(const std::string& program, const RunOpt
   return out;
 }
 
-// --dry-run: what a run with these options would register, where, and what it would skip.
+// --dry-run: what a run with these options would register, where, and what it would skip (each
+// case with its reason, then once per reason as the run's summary counts them). Every case
+// skipped is an answer, not an error: the dry run says so and succeeds.
 void print_dry_run(const std::vector<std::string>& selected, const RunOptions& options,
                    const bench::Registration& registration) {
   std::cout << fmt::format(
-      "tpbench run --dry-run: {} benchmarks, {} repetitions of at least {} s; nothing measured\n"
-      "  {:<12} benchmark\n",
-      selected.size(), options.repetitions, options.min_time, "CPUs");
+      "tpbench run --dry-run: {} benchmarks, {} repetitions of at least {} s; nothing measured\n",
+      selected.size(), options.repetitions, options.min_time);
+  if (!selected.empty()) std::cout << fmt::format("  {:<12} benchmark\n", "CPUs");
   for (const std::string& name : selected) {
     // Google Benchmark lists a name with its own segments appended (/iterations:N,
     // /manual_time): the registration is the longest registered name that prefixes it.
@@ -98,6 +100,8 @@ void print_dry_run(const std::vector<std::string>& selected, const RunOptions& o
   std::cout << fmt::format("skipped ({}):\n", registration.skipped.size());
   for (const auto& s : registration.skipped)
     std::cout << fmt::format("  {}: {}\n", s.what, s.reason);
+  if (selected.empty()) std::cout << "nothing would run: every selected case is skipped\n";
+  std::cout << report::skipped_summary(registration.skipped);
 }
 
 std::vector<std::string> variant_keys() {
@@ -194,12 +198,22 @@ int run_run(const Invocation& invocation) {
   }
   const std::vector<std::string> selected = selected_names(invocation.argv.front(), options);
   const std::size_t expected = selected.size();
-  if (expected == 0) {
-    if (registration.names.empty())
-      throw UsageError("nothing to run: the selection registered no benchmark on this machine");
+  if (expected == 0 && registration.names.empty()) {
+    // Every selected case is skipped here: a dry run lists them and succeeds; a real run has
+    // nothing to measure (exit 2) and gives the reasons in its one line.
+    if (options.dry_run) {
+      print_dry_run(selected, options, registration);
+      return kExitSuccess;
+    }
+    std::string reasons = report::skipped_summary(registration.skipped);
+    for (std::size_t at = 0; (at = reasons.find('\n')) != std::string::npos;)
+      reasons.replace(at, 1, at + 1 == reasons.size() ? ")" : "; ");
+    throw UsageError("nothing to run: the selection registered no benchmark on this machine" +
+                     (reasons.empty() ? std::string() : " (" + reasons));
+  }
+  if (expected == 0)
     throw UsageError(fmt::format("{}: no benchmark matches '{}'",
                                  option_source(invocation, "filter"), options.filter));
-  }
   if (options.dry_run) {
     print_dry_run(selected, options, registration);
     return kExitSuccess;

@@ -5,6 +5,7 @@
 // The tests run the built tpbench (TPB_TPBENCH) as a child process with bounded waits; they check
 // behaviour, never timings.
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -234,6 +235,59 @@ void expect_record(const std::filesystem::path& path, const std::string& run_std
       << run_stdout;
   EXPECT_EQ(repetitions_of.size(), std::stoul(announced[1]));
   for (const auto& [name, count] : repetitions_of) EXPECT_EQ(count, repetitions) << name;
+}
+
+// A dry run where every selected case is skipped (root without CAP_SYS_NICE and RLIMIT_RTPRIO 0:
+// every inversion case needs SCHED_FIFO) is an answer, not an error: it lists each case with its
+// reason, counts them once per reason ("N cases skipped: <reason>") and exits 0, writing nothing.
+// The same selection run for real has nothing to measure: exit 2, one line naming the reason.
+TEST(CliDryRun, EverythingSkippedListsWhyAndSucceeds) {
+  const char* setpriv = "/usr/bin/setpriv";
+  const char* prlimit = "/usr/bin/prlimit";
+  if (::geteuid() != 0 || !std::filesystem::exists(setpriv) || !std::filesystem::exists(prlimit))
+    GTEST_SKIP() << "needs root, setpriv and prlimit to run without the right to SCHED_FIFO";
+  const std::vector<std::string> no_rt = {
+      setpriv,    "--inh-caps=-sys_nice", "--bounding-set=-sys_nice", prlimit, "--rtprio=0", "--",
+      TPB_TPBENCH};
+  const auto dir = scratch_dir();
+  const auto out = dir / "record.json";
+  std::vector<std::string> dry = no_rt;
+  dry.insert(dry.end(), {"run", "--dry-run", "--suite", "inversion", "--out", out.string()});
+  const ProcessResult r = run_process(dry, {}, 60s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_NE(r.out.find("--dry-run: 0 benchmarks"), std::string::npos) << r.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("\nskipped \\((\\d+)\\):\n"))) << r.out;
+  const std::size_t announced = std::stoul(m[1]);
+  std::map<std::string, std::size_t> listed;   // reason -> cases listed with it
+  std::map<std::string, std::size_t> counted;  // reason -> "N cases skipped: reason"
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (std::regex_match(line, m, std::regex("  (inversion/\\S+): (.+)"))) {
+      ++listed[m[2]];
+    } else if (std::regex_match(line, m, std::regex("(\\d+) cases? skipped: (.+)"))) {
+      EXPECT_TRUE(counted.emplace(m[2], std::stoul(m[1])).second) << "counted twice: " << line;
+    }
+  }
+  std::size_t total = 0;
+  for (const auto& [reason, n] : listed) total += n;
+  EXPECT_EQ(total, announced) << r.out;
+  EXPECT_GT(announced, 0U) << r.out;
+  EXPECT_EQ(counted, listed) << r.out;
+  EXPECT_TRUE(std::any_of(listed.begin(), listed.end(), [](const auto& l) {
+    return l.first.find("SCHED_FIFO") != std::string::npos;
+  })) << r.out;
+
+  std::vector<std::string> real = no_rt;
+  real.insert(real.end(), {"run", "--no-progress", "--suite", "inversion", "--out", out.string()});
+  const ProcessResult refused = run_process(real, {}, 60s);
+  EXPECT_EQ(refused.exit_code, kExitUsage) << refused.out << refused.err;
+  EXPECT_EQ(line_count(refused.err), 1U) << refused.err;
+  EXPECT_NE(refused.err.find("nothing to run"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("cases skipped: SCHED_FIFO"), std::string::npos) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  std::filesystem::remove_all(dir);
 }
 
 // A small --quick selection writes a complete record.

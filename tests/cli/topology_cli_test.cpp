@@ -70,7 +70,7 @@ DryRun parse_dry_run(const std::string& out) {
       d.announced = std::stoul(m[1]);
     } else if (line.rfind("skipped", 0) == 0) {
       in_skipped = true;
-    } else if (in_skipped) {
+    } else if (in_skipped && line.rfind("  ", 0) == 0) {  // not the per-reason count after it
       d.skipped.push_back(line);
     } else if (std::regex_match(line, m, std::regex("  (\\S+) +(\\S+/\\S+)"))) {
       DryRunRow row{{}, m[2]};
