@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <sstream>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -314,8 +315,10 @@ int run_gate(const Invocation& invocation) {
     // The run was measured: keep its record where --out says, else where it is.
     std::filesystem::path kept = work_dir / "gate-0.json";
     if (out_given) {
-      std::filesystem::copy_file(kept, *(out + 1),
-                                 std::filesystem::copy_options::overwrite_existing);
+      std::ifstream in(kept, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      report::write_text_file(text.str(), *(out + 1));  // atomically and durably, as every record
       kept = *(out + 1);
     }
     std::cerr << fmt::format(
