@@ -7,9 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <map>
 #include <stdexcept>
+#include <system_error>
 
 extern char** environ;
 
@@ -27,7 +27,13 @@ std::vector<std::string> merged_environment(const Environment& extra) {
   }
   for (const auto& [name, value] : extra) vars[name] = value;
   std::vector<std::string> out;
-  for (const auto& [name, value] : vars) out.push_back(name + "=" + value);
+  out.reserve(vars.size());
+  for (const auto& [name, value] : vars) {
+    std::string entry = name;
+    entry += '=';
+    entry += value;
+    out.push_back(std::move(entry));
+  }
   return out;
 }
 
@@ -44,10 +50,12 @@ Process::Process(const std::vector<std::string>& argv, const Environment& env) {
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   std::vector<std::string> args = argv;
   std::vector<char*> c_args;
+  c_args.reserve(args.size() + 1);
   for (auto& a : args) c_args.push_back(a.data());
   c_args.push_back(nullptr);
   std::vector<std::string> vars = merged_environment(env);
   std::vector<char*> c_vars;
+  c_vars.reserve(vars.size() + 1);
   for (auto& v : vars) c_vars.push_back(v.data());
   c_vars.push_back(nullptr);
   const int rc = ::posix_spawn(&pid_, c_args[0], &actions, nullptr, c_args.data(), c_vars.data());
@@ -56,7 +64,9 @@ Process::Process(const std::vector<std::string>& argv, const Environment& env) {
   ::close(err_pipe[1]);
   out_fd_ = out_pipe[0];
   err_fd_ = err_pipe[0];
-  if (rc != 0) throw std::runtime_error("posix_spawn " + argv[0] + ": " + std::strerror(rc));
+  if (rc != 0)
+    throw std::runtime_error("posix_spawn " + argv[0] + ": " +
+                             std::error_code(rc, std::generic_category()).message());
 }
 
 Process::~Process() {

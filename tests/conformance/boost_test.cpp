@@ -34,8 +34,8 @@ struct BoostedWaiter {
   HANDLE handle = nullptr;
 
   // `prepare` runs first in the thread (priority changes); `then` right after `after` is read.
-  NTSTATUS start(PVOID object, std::function<void()> prepare = {},
-                 std::function<void()> then = {}) {
+  NTSTATUS start(PVOID object, const std::function<void()>& prepare = {},
+                 const std::function<void()>& then = {}) {
     return spawn(&handle, [this, object, prepare, then] {
       if (prepare) prepare();
       before = KeQueryPriorityThread(KeGetCurrentThread());

@@ -197,7 +197,7 @@ TEST_P(Conformance, ShutdownWithLiveThreadIsBoundedAndReported) {
       tpb::RuntimeScope scope(*rt);
       HANDLE h = nullptr;
       PVOID job = make_job([] {
-        wait_object(&release, 20 * kWaitMs);
+        wait_object(&release, LONGLONG{20} * kWaitMs);
         finished = 1;
       });
       ASSERT_EQ(PsCreateSystemThread(&h, THREAD_ALL_ACCESS, nullptr, nullptr, &cid,

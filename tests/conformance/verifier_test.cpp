@@ -153,7 +153,8 @@ TEST_P(Conformance, VerifierFromEnvironment) {
   const auto param = GetParam();
   EXPECT_EXIT(
       {
-        setenv("SYSTHREAD_VERIFIER", "1", 1);
+        // In the death test's child, before it starts any thread.
+        setenv("SYSTHREAD_VERIFIER", "1", 1);  // NOLINT(concurrency-mt-unsafe)
         tpb::Runtime rt(tpb::RuntimeOptions()
                             .backend(param.name)
                             .backend_options(param.options));  // verifier not chosen

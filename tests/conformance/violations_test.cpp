@@ -36,7 +36,7 @@ KEVENT g_forever;  // never signaled: a thread that waits on it outlives its dri
 NTSTATUS entry_with_ps_thread(PDRIVER_OBJECT driver, PUNICODE_STRING) {
   KeInitializeEvent(&g_forever, NotificationEvent, FALSE);
   HANDLE h = nullptr;
-  NTSTATUS s = spawn(&h, [] { wait_object(&g_forever, 4 * kWaitMs); });
+  NTSTATUS s = spawn(&h, [] { wait_object(&g_forever, LONGLONG{4} * kWaitMs); });
   if (NT_SUCCESS(s)) ZwClose(h);
   (void)driver;
   return s;

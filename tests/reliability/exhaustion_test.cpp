@@ -31,9 +31,9 @@ using namespace std::chrono_literals;
 // ASan keeps freed memory in quarantine (up to 256 MB) and shadows each thread's stack, so RSS
 // grows there without a leak (LeakSanitizer checks leaks in that tree); elsewhere 16 MB.
 #if defined(__SANITIZE_ADDRESS__)
-constexpr long kRssGrowthBoundKb = 256 * 1024;
+constexpr long kRssGrowthBoundKb = 256L * 1024;
 #else
-constexpr long kRssGrowthBoundKb = 16 * 1024;
+constexpr long kRssGrowthBoundKb = 16L * 1024;
 #endif
 
 long cycles() {

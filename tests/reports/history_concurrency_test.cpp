@@ -40,6 +40,7 @@ Totals run_writers(const std::string& db, int writers) {
   const auto go = scratch_dir("tpbench-concurrency") / ("go-" + std::to_string(writers));
   std::filesystem::remove(go);
   std::vector<std::unique_ptr<Process>> processes;
+  processes.reserve(static_cast<std::size_t>(writers));
   for (int w = 0; w < writers; ++w)
     processes.push_back(std::make_unique<Process>(std::vector<std::string>{
         TPB_APPEND_WORKER, db, go.string(), std::to_string(w), std::to_string(kRunsPerWriter)}));
