@@ -147,10 +147,9 @@ std::optional<Chart> ctxswitch_chart(const std::vector<Result>& results,
     for (const auto& b : backends) {
       const auto it = cell.find({g, b});
       const Result* r = it == cell.end() ? nullptr : it->second;
-      // Appended piece by piece: GCC 12's -Wrestrict misreads "literal" + std::string at -O2.
-      data.append("\t").append(num(r ? r->value_ns : std::nullopt));
-      data.append("\t").append(num(r ? r->counter("ctx_switches_per_op") : std::nullopt));
-      data.append("\t").append(num(r ? r->counter("migrations_per_op") : std::nullopt));
+      data += "\t" + num(r ? r->value_ns : std::nullopt) + "\t" +
+              num(r ? r->counter("ctx_switches_per_op") : std::nullopt) + "\t" +
+              num(r ? r->counter("migrations_per_op") : std::nullopt);
     }
     data += "\n";
   }
@@ -210,7 +209,7 @@ Chart c2c_chart(const C2cMatrix& matrix, const std::string& id) {
         high = std::max(high, *v);
         if (n <= 16) labels += fmt::format("{}\t{}\t\"{:.0f}\"\n", j, i, *v);
       }
-      data.append(j ? "\t" : "").append(num(v));
+      data += (j ? "\t" : "") + num(v);
     }
     data += "\n";
   }

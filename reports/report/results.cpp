@@ -73,7 +73,7 @@ std::vector<Result> collect_results(const RunRecord& record,
           r.scenario.append(r.scenario.empty() ? "" : "/").append(key).append(":").append(value);
         }
       }
-      if (r.backend.empty()) r.backend.assign(1, '-');  // not = "-": GCC 12 -Wrestrict misfires
+      if (r.backend.empty()) r.backend = "-";
       r.backend += variant_text;
       results.push_back(std::move(r));
     }
