@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <numeric>
 #include <optional>
 
 #include <systhread/harness.h>
@@ -194,9 +195,22 @@ double raw_signal_sample(const Where& where, int priority) {
   return static_cast<double>(t1 - t0);
 }
 
-// Raw burst: per-thread cost of creating n threads, pinned round-robin over the allowed CPUs like
-// the runtime's spread placement, and joining them all.
-double raw_burst_sample(int n, const std::vector<int>& cpus) {
+// Bursts in one sample. The runtime's spread placement goes on round-robin from burst to burst,
+// so a burst of one thread on two CPUs alternated between starting beside its creator and across:
+// two modes about 2x apart whose median jumped between runs. A sample is as many bursts as bring
+// the rotation back to where it started (capped, for machines with many CPUs), so every sample
+// holds every phase once.
+int bursts_per_sample(int n, std::size_t cpus) {
+  constexpr int kMaxBursts = 4;
+  if (cpus == 0) return 1;
+  const auto size = static_cast<int>(cpus);
+  return std::min(kMaxBursts, size / std::gcd(n, size));
+}
+
+// Raw burst: creating n threads pinned round-robin over the allowed CPUs from `first` on, as the
+// runtime's spread placement does, and joining them all. Returns the time in ns, or -1; returns
+// once the threads have left the host (untimed), like every creation sample.
+double raw_burst_sample(int n, const std::vector<int>& cpus, std::size_t first) {
   std::vector<pthread_t> threads(static_cast<std::size_t>(n));
   std::vector<RawProbe> probes(static_cast<std::size_t>(n));
   std::vector<pthread_attr_t> attrs(static_cast<std::size_t>(n));
@@ -204,7 +218,7 @@ double raw_burst_sample(int n, const std::vector<int>& cpus) {
     pthread_attr_init(&attrs[i]);
     cpu_set_t set;
     CPU_ZERO(&set);
-    CPU_SET(cpus[static_cast<std::size_t>(i) % cpus.size()], &set);
+    CPU_SET(cpus[(first + static_cast<std::size_t>(i)) % cpus.size()], &set);
     pthread_attr_setaffinity_np(&attrs[i], sizeof set, &set);
   }
   const std::int64_t t0 = now_ns();
@@ -214,7 +228,21 @@ double raw_burst_sample(int n, const std::vector<int>& cpus) {
   for (int i = 0; i < made; ++i) pthread_join(threads[i], nullptr);
   const std::int64_t t1 = now_ns();
   for (auto& attr : attrs) pthread_attr_destroy(&attr);
-  return made == n ? static_cast<double>(t1 - t0) / n : -1;
+  for (int i = 0; i < made; ++i) host::wait_thread_gone(probes[i].tid, std::chrono::seconds(5));
+  return made == n ? static_cast<double>(t1 - t0) : -1;
+}
+
+// One raw burst sample: per-thread cost over bursts_per_sample bursts, the creator pinned to the
+// first allowed CPU; -1 when a creation failed.
+double raw_burst_cycle(int n, const std::vector<int>& cpus) {
+  const int bursts = bursts_per_sample(n, cpus.size());
+  double total = 0;
+  for (int b = 0; b < bursts; ++b) {
+    const double v = raw_burst_sample(n, cpus, static_cast<std::size_t>(b) * n);
+    if (v < 0) return -1;
+    total += v;
+  }
+  return total / (bursts * n);
 }
 
 std::string reference_key(Case c, const Where& where, int priority) {
@@ -238,9 +266,11 @@ std::function<std::vector<double>()> raw_calibration(Case c, const Where& where,
 std::function<std::vector<double>()> raw_burst_calibration(int n, int count) {
   return [=] {
     const std::vector<int> cpus = allowed_cpus();
+    if (cpus.empty()) return std::vector<double>{};
+    PinGuard pin(cpus.front());
     std::vector<double> out;
     for (int i = 0; i < count; ++i) {
-      const double v = raw_burst_sample(n, cpus);
+      const double v = raw_burst_cycle(n, cpus);
       if (v >= 0) out.push_back(v);
     }
     return out;
@@ -527,16 +557,22 @@ void run_contract(benchmark::State& state, const ContractCase& cc) {
 void run_reference_burst(benchmark::State& state, int n) {
   if (interrupted(state)) return;
   const std::vector<int> cpus = allowed_cpus();
+  if (cpus.empty()) {
+    state.SkipWithError("the process may run on no CPU");
+    return;
+  }
+  PinGuard pin(cpus.front());
+  const int bursts = bursts_per_sample(n, cpus.size());
   std::vector<double> samples;
   for (auto _ : state) {
     if (interrupted(state)) break;
-    const double v = raw_burst_sample(n, cpus);
+    const double v = raw_burst_cycle(n, cpus);
     if (v < 0) {
       state.SkipWithError("pthread_create failed in the burst");
       break;
     }
     samples.push_back(v);
-    state.SetIterationTime(v * n * 1e-9);
+    state.SetIterationTime(v * n * bursts * 1e-9);
   }
   if (samples.empty()) return;
   const Summary s = summarize(samples);
@@ -556,12 +592,18 @@ void run_contract_burst(benchmark::State& state, const BackendConfig& config, in
   RuntimeOptions options = config.runtime_options();
   options.placement(ThreadPlacement::spread());
   Runtime runtime(options);
+  const std::vector<int> cpus = allowed_cpus();
+  const int bursts = bursts_per_sample(n, cpus.size());
   on_host_thread([&] {
+    std::optional<PinGuard> pin;
+    if (!cpus.empty()) pin.emplace(cpus.front());  // as the reference's creator
     RuntimeScope scope(runtime);
     std::vector<Probe> probes(static_cast<std::size_t>(n));
     std::vector<HANDLE> handles(static_cast<std::size_t>(n));
-    for (auto _ : state) {
-      if (interrupted(state)) break;
+    // One burst: its time in ns, or -1 with the failure in `error`. Returns once the threads
+    // have left the host (untimed), like every creation sample.
+    std::string error;
+    const auto one_burst = [&]() -> std::int64_t {
       for (auto& p : probes) p.first.store(0);
       const std::int64_t t0 = now_ns();
       int made = 0;
@@ -585,14 +627,27 @@ void run_contract_burst(benchmark::State& state, const BackendConfig& config, in
         ZwClose(handles[i]);
       }
       const std::int64_t t1 = now_ns();
+      runtime.wait_idle(std::chrono::seconds(5));
       if (made != n) {
-        state.SkipWithError(
-            fmt::format("thread {} of {}: {}", made + 1, n, status_text("PsCreateSystemThread", st))
-                .c_str());
+        error = fmt::format("thread {} of {}: {}", made + 1, n,
+                            status_text("PsCreateSystemThread", st));
+        return -1;
+      }
+      return t1 - t0;
+    };
+    for (auto _ : state) {
+      if (interrupted(state)) break;
+      std::int64_t total = 0;
+      for (int burst = 0; burst < bursts && error.empty(); ++burst) {
+        const std::int64_t elapsed = one_burst();
+        if (elapsed >= 0) total += elapsed;
+      }
+      if (!error.empty()) {
+        state.SkipWithError(error.c_str());
         break;
       }
-      samples.push_back(static_cast<double>(t1 - t0) / n);
-      state.SetIterationTime(static_cast<double>(t1 - t0) * 1e-9);
+      samples.push_back(static_cast<double>(total) / (bursts * n));
+      state.SetIterationTime(static_cast<double>(total) * 1e-9);
     }
   });
   if (samples.empty()) return;
