@@ -179,7 +179,10 @@ class Runtime {
   long host_tid(PKTHREAD thread) const;
   // Every verifier report so far, oldest first (also written to stderr).
   std::vector<std::string> verifier_reports() const;
-  // Waits until no system thread of this runtime is alive; false on timeout.
+  // Waits until no system thread of this runtime is alive and, where the backend starts a host
+  // thread per system thread (not Capabilities::reuses_host_threads), until the host threads of
+  // the most recent 64 ended ones have left the host, so that their exit work cannot run inside
+  // what the caller measures next; false on timeout.
   bool wait_idle(std::chrono::milliseconds timeout) const;
 
   detail::RuntimeState& state() const { return *state_; }
