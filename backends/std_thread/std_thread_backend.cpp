@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <new>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -44,10 +45,17 @@ class StdThreadBackend final : public ThreadBackend {
     if (launch.trampoline == nullptr) return LaunchStatus::invalid;
     if (launch.stack_size > stack_size_) return LaunchStatus::no_resources;
     try {
+      // A new thread inherits its creator's affinity: when that is the one asked for, neither
+      // side touches it.
+      std::optional<host::CpuSet> place;
+      if (!launch.cpus.empty()) {
+        place.emplace(launch.cpus);
+        if (host::own_affinity_is(*place)) place.reset();
+      }
       Start start{.trampoline = launch.trampoline,
                   .completion = launch.completion,
                   .argument = launch.argument,
-                  .cpus = launch.cpus,
+                  .cpus = place ? launch.cpus : std::vector<int>{},
                   .apply_priority = launch.apply_priority,
                   .priority = launch.priority,
                   .name = {}};
@@ -56,10 +64,7 @@ class StdThreadBackend final : public ThreadBackend {
       // std::thread takes no attributes: place the new thread from here at once, as glibc does
       // with an affinity attribute, so that it rarely starts on the wrong CPU and must migrate
       // itself (it still checks, in case it ran first).
-      if (!launch.cpus.empty()) {
-        host::CpuSet set(launch.cpus);
-        pthread_setaffinity_np(thread.native_handle(), set.size(), set.get());
-      }
+      if (place) pthread_setaffinity_np(thread.native_handle(), place->size(), place->get());
       thread.detach();
     } catch (const std::system_error&) {
       // resource_unavailable_try_again in practice: no attributes are passed that could be refused.
