@@ -43,7 +43,10 @@ int run_compare(const Invocation& invocation) {
   }
   const auto comparison = compare::compare_samples(base.samples, next.samples, compare_options);
   report_comparison(comparison, values);
-  return comparison_exit_code(comparison);
+  const int verdict = comparison_exit_code(comparison);
+  if (verdict == kExitUntrusted)
+    std::cerr << "tpbench compare: " << nothing_judged_reason(comparison) << '\n';
+  return verdict;
 }
 
 }  // namespace tpb::cli

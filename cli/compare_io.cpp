@@ -101,4 +101,19 @@ int comparison_exit_code(const compare::Comparison& comparison) {
   return judged == 0 ? kExitUntrusted : kExitSuccess;
 }
 
+std::string nothing_judged_reason(const compare::Comparison& comparison) {
+  using compare::Verdict;
+  const std::size_t noisy = comparison.count(Verdict::kTooNoisy);
+  const std::size_t invalid = comparison.count(Verdict::kInvalid);
+  // The first too-noisy benchmark's reason stands for the rest: they usually share it.
+  std::string example;
+  for (const auto& b : comparison.benchmarks)
+    if (b.verdict == Verdict::kTooNoisy) {
+      example = fmt::format("; e.g. {}: {}", b.name, b.reason);
+      break;
+    }
+  return fmt::format("no benchmark could be judged ({} too noisy, {} invalid{})", noisy, invalid,
+                     example);
+}
+
 }  // namespace tpb::cli

@@ -39,5 +39,7 @@ void report_comparison(const compare::Comparison& comparison, const po::variable
 
 // 1 when any regression; else 3 when nothing could be judged; else 0.
 int comparison_exit_code(const compare::Comparison& comparison);
+// The one line that says why nothing was judged (the exit 3 of comparison_exit_code).
+std::string nothing_judged_reason(const compare::Comparison& comparison);
 
 }  // namespace tpb::cli

@@ -40,6 +40,9 @@ RecordError::RecordError(const std::filesystem::path& file, const std::string& f
     : std::runtime_error(error_text(file, field, problem)), file_(file), field_(field) {}
 
 RunRecord load_record(const std::filesystem::path& path) {
+  // An ifstream opens a directory and reads nothing from it: it would pass for an empty file.
+  if (std::error_code ec; std::filesystem::is_directory(path, ec))
+    throw RecordError(path, "", "a directory, not a record file");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw RecordError(path, "",

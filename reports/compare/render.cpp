@@ -1,6 +1,7 @@
 // A comparison as a console table, Markdown, JUnit XML and JSON. Only fmt's locale-independent
 // formatting is used, so the same comparison gives the same bytes on any machine.
 #include <cmath>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <tpb/compare.hpp>
@@ -24,9 +25,11 @@ std::string interval(const Shift& change) {
 
 std::string nanoseconds(double ns) {
   if (!std::isfinite(ns) || ns == 0) return "-";
-  if (ns >= 1e6) return fmt::format("{:.3g} ms", ns / 1e6);
-  if (ns >= 1e3) return fmt::format("{:.3g} us", ns / 1e3);
-  return fmt::format("{:.3g} ns", ns);
+  // The unit is chosen after rounding to three digits: 999.7 us is 1 ms, never "1e+03 us".
+  constexpr const char* kUnits[] = {"ns", "us", "ms", "s"};
+  std::size_t unit = 0;
+  for (double v = std::abs(ns); unit + 1 < std::size(kUnits) && v >= 999.5; v /= 1e3) ++unit;
+  return fmt::format("{:.3g} {}", ns / std::pow(1e3, static_cast<double>(unit)), kUnits[unit]);
 }
 
 bool judged(const BenchmarkVerdict& b) {

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -107,6 +108,38 @@ TEST(CompareCli, UnreadableInputsExit2) {
     EXPECT_NE(r.err.find(name), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
+}
+
+// Two repetitions a side can reach no verdict: exit 3 with one line on stderr saying why. A
+// median just under a unit boundary is shown in the next unit ("1 ms"), never as "1e+03 us".
+TEST(CompareCli, NothingJudgedSaysWhy) {
+  const auto dir = scratch_dir();
+  auto record = nlohmann::json::parse(read_file(kData / "base.json"));
+  nlohmann::json kept = nlohmann::json::array();
+  std::map<std::string, int> seen;
+  for (auto& entry : record["benchmarks"]) {
+    if (entry["run_type"] != "iteration") continue;
+    const int index = seen[entry["run_name"].get<std::string>()]++;
+    if (index >= 2) continue;
+    entry["p50_ns"] = 999700.0 + index;
+    kept.push_back(entry);
+  }
+  record["benchmarks"] = kept;
+  const auto two = (dir / "two.json").string();
+  std::ofstream(two) << record.dump();
+  const auto r = tpbench({"compare", two, two});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("no benchmark could be judged"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.out.find("1 ms"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("e+03"), std::string::npos) << r.out;
+}
+
+// A directory is named as one, not taken for an empty file.
+TEST(CompareCli, DirectoryIsNotARecord) {
+  const auto r = tpbench({"compare", data("base.json"), scratch_dir().string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("a directory"), std::string::npos) << r.err;
 }
 
 // A Google Benchmark file without the tpbench block is not a record tpbench can judge: exit 2.
