@@ -332,7 +332,10 @@ int run_gate(const Invocation& invocation) {
   // --out was given), so nothing measured is lost.
   if (out_given) report::write_record(result.first_record, *(out + 1));
   std::string history_failure;
-  if (store) {
+  if (store && result.first_record.tpbench.options.inject_slowdown_pct > 0) {
+    std::cout << "gate: the run is not added to the history (it was made with "
+                 "--inject-slowdown)\n";
+  } else if (store) {
     try {
       append_record(*store, result.first_record, "the gate's run", branch);
     } catch (const UsageError& e) {
@@ -355,8 +358,10 @@ int run_gate(const Invocation& invocation) {
     // A verdict that could not have been a failure: too few repetitions for Holm's bound.
     std::cerr << "tpbench gate: --baseline: these repetition counts cannot reach significance "
                  "over this many benchmarks, so no regression could be found (record the "
-                 "baseline with --repetitions 10 or more, or gate with --db)\n";
+                 "baseline with --quick --repetitions 10 or more, or gate with --db)\n";
     verdict = kExitUntrusted;
+  } else if (verdict == kExitUntrusted) {
+    std::cerr << "tpbench gate: " << nothing_judged_reason(comparison) << '\n';
   }
   if (history_failure.empty()) return verdict;
   std::cerr << "tpbench gate: " << history_failure << '\n';

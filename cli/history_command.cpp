@@ -3,6 +3,7 @@
 // the step, its revision, the step's size and the permutation test's confidence. The change
 // points found are stored back. `tpbench history import RUN.json...` appends existing records.
 #include <iostream>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -115,10 +116,19 @@ int run_import(const Invocation& invocation) {
                      options, values, positional))
     return kExitSuccess;
   if (!values.count("records")) throw UsageError("import: name at least one RUN.json");
+  // Every record is read before the store is opened, so bad input leaves no database behind.
+  std::vector<std::pair<std::string, report::RunRecord>> records;
+  for (const auto& path : values["records"].as<std::vector<std::string>>()) {
+    try {
+      records.emplace_back(path, report::load_record(path));
+    } catch (const report::RecordError& e) {
+      throw UsageError(e.what());
+    }
+  }
   auto store = open_history(values);
   const std::string branch = current_branch(values["branch"].as<std::string>());
-  for (const auto& path : values["records"].as<std::vector<std::string>>()) {
-    const bool added = append_record_file(*store, path, branch);
+  for (const auto& [path, record] : records) {
+    const bool added = append_record(*store, record, path, branch);
     std::cout << fmt::format("{}: {}\n", path, added ? "added" : "already in the history");
   }
   return kExitSuccess;
@@ -156,9 +166,15 @@ int run_history(const Invocation& invocation) {
                       "each step."},
                      options, values))
     return kExitSuccess;
-  auto store = open_history(values);
   history::SeriesQuery query;
   query.benchmark_regex = values["benchmark"].as<std::string>();
+  try {
+    (void)std::regex(query.benchmark_regex, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw UsageError(fmt::format("--benchmark {}: not a regular expression ({})",
+                                 query.benchmark_regex, e.what()));
+  }
+  auto store = open_existing_history(values);
   if (const auto machine = values["machine"].as<std::string>(); machine != "all")
     query.runs.fingerprint = machine;
   query.runs.branch = values["branch"].as<std::string>();

@@ -22,6 +22,16 @@ std::unique_ptr<history::HistoryStore> open_history(const po::variables_map& val
   }
 }
 
+std::unique_ptr<history::HistoryStore> open_existing_history(const po::variables_map& values) {
+  const auto& db = values["db"].as<std::string>();
+  if (std::error_code ec; !history::is_postgres_location(db) && !std::filesystem::exists(db, ec))
+    throw UsageError(
+        fmt::format("--db {}: no history there (tpbench run --db, gate --db or "
+                    "history import create one)",
+                    db));
+  return open_history(values);
+}
+
 std::string current_branch(const std::string& given) {
   if (!given.empty()) return given;
   const std::string out =

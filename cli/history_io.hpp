@@ -17,8 +17,12 @@ namespace tpb::cli {
 // the working directory, else empty).
 void add_history_options(po::options_description& options);
 
-// Opens the store --db names. Throws UsageError naming it (a newer schema names both versions).
+// Opens the store --db names, creating a SQLite file that is not there. Throws UsageError naming
+// it (a newer schema names both versions).
 std::unique_ptr<history::HistoryStore> open_history(const po::variables_map& values);
+// The same for commands that only read: a SQLite file that is not there is a UsageError, not an
+// empty history created on the spot (a mistyped --db would read as "no runs").
+std::unique_ptr<history::HistoryStore> open_existing_history(const po::variables_map& values);
 
 // The branch to record: `given` (--branch) when not empty, else `git rev-parse --abbrev-ref HEAD`
 // of the working directory, else empty.

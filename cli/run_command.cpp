@@ -218,6 +218,11 @@ int run_run(const Invocation& invocation) {
     print_dry_run(selected, options, registration);
     return kExitSuccess;
   }
+  if (!options.db.empty() && options.selection.inject_slowdown_pct > 0)
+    throw UsageError(
+        fmt::format("{} with --inject-slowdown: a history holds only real "
+                    "measurements (an injected slowdown is for testing the gate)",
+                    option_source(invocation, "db")));
   // Opened before measuring, so a bad --db is refused before the run rather than after it.
   std::unique_ptr<history::HistoryStore> store;
   if (!options.db.empty()) try {

@@ -41,6 +41,13 @@ std::string utc_time(const std::string& date) {
 
 Run run_from_record(const report::RunRecord& record, const std::string& source,
                     const std::string& branch) {
+  // A slowed run measures the gate, not the build: in a history it would be a false step and
+  // part of every later baseline.
+  if (record.tpbench.options.inject_slowdown_pct > 0)
+    throw HistoryError(
+        fmt::format("{}: made with --inject-slowdown {}; a history holds only "
+                    "real measurements",
+                    source, record.tpbench.options.inject_slowdown_pct));
   Run run;
   const auto machine = report::machine_identity(record.tpbench);
   nlohmann::json parts = nlohmann::json::object();

@@ -133,6 +133,41 @@ TEST(HistoryCli, NewerSchemaAndBadRegexExit2) {
       << r.err;
 }
 
+// Reading never creates: history on a database that is not there exits 2 naming it, and neither
+// that, a bad regex nor an import of a file that is not a record leaves a database behind.
+TEST(HistoryCli, BadReadsAndImportsCreateNoDatabase) {
+  const auto dir = scratch_dir();
+  const auto missing = (dir / "typo.sqlite").string();
+  auto r = tpbench({"history", "--db", missing});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no history there"), std::string::npos) << r.err;
+  r = tpbench({"history", "--db", missing, "--benchmark", "["});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--benchmark"), std::string::npos) << r.err;
+  r = tpbench({"history", "import", (kData / "corrupt.json").string(), "--db", missing});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(missing));
+}
+
+// A run made with --inject-slowdown measures the gate, not the build: history import refuses it
+// (exit 2, naming the option) and run --db refuses the option before measuring anything.
+TEST(HistoryCli, InjectedRunsNeverEnterTheHistory) {
+  const auto dir = scratch_dir();
+  const auto db = (dir / "h.sqlite").string();
+  auto record = read_json(kData / "base.json");
+  record["tpbench"]["options"]["inject_slowdown_pct"] = 5.0;
+  const auto slowed = (dir / "slowed.json").string();
+  std::ofstream(slowed) << record.dump();
+  auto r = tpbench({"history", "import", slowed, "--db", db});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--inject-slowdown"), std::string::npos) << r.err;
+  r = tpbench({"run", "--db", db, "--inject-slowdown", "5", "--suite", "creation", "--quick",
+               "--out", (dir / "never.json").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--inject-slowdown"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "never.json"));
+}
+
 // A writer killed with SIGKILL in the middle of its appends leaves a database that passes
 // integrity_check and holds every run committed before the kill, each with all its samples.
 TEST(HistoryKill, KilledWriterLeavesCommittedRuns) {
