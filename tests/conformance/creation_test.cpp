@@ -3,8 +3,12 @@
 // caller IRQL, default priority 8, routing of DDI calls to runtimes), plus thread exhaustion
 // (behaviour 11): RLIMIT_NPROC for one-host-thread-per-system-thread backends, the pool capacity
 // for backends that reuse host threads.
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -165,6 +169,49 @@ TEST_P(Conformance, InvalidObjectAttributesAreRejected) {
   EXPECT_EQ(runs.load(), 0);
   EXPECT_EQ(rt.stats().threads_created, created_before);
   EXPECT_EQ(Counters::of(rt), before);
+}
+
+void host_tid_routine(PVOID context) {
+  static_cast<std::atomic<long>*>(context)->store(static_cast<long>(syscall(SYS_gettid)));
+}
+
+// Runtime::wait_idle (tpb/runtime.hpp): once it returns, the host thread of every ended system
+// thread has left the host where the backend starts one per system thread, so its exit work
+// cannot run inside what the caller measures next; backends that reuse host threads keep theirs.
+TEST_P(Conformance, WaitIdleReturnsOnceEndedHostThreadsHaveLeft) {
+  // On one CPU an ended thread's exit waits for the creator to block: without the wait it would
+  // still be there at the check.
+  cpu_set_t previous;
+  ASSERT_EQ(sched_getaffinity(0, sizeof previous, &previous), 0);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &previous)) {
+      CPU_SET(cpu, &one);
+      break;
+    }
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  struct Restore {
+    cpu_set_t* set;
+    ~Restore() { sched_setaffinity(0, sizeof *set, set); }
+  } restore{&previous};
+  tpb::Runtime rt(options());
+  tpb::RuntimeScope scope(rt);
+  for (int i = 0; i < 20; ++i) {
+    SCOPED_TRACE(i);
+    std::atomic<long> tid{0};
+    HANDLE h = nullptr;
+    ASSERT_EQ(PsCreateSystemThread(&h, THREAD_ALL_ACCESS, nullptr, nullptr, nullptr,
+                                   &host_tid_routine, &tid),
+              STATUS_SUCCESS);
+    ASSERT_EQ(ZwWaitForSingleObject(h, FALSE, nullptr), STATUS_SUCCESS);
+    ZwClose(h);
+    ASSERT_TRUE(rt.wait_idle(std::chrono::milliseconds(kWaitMs)));
+    ASSERT_NE(tid.load(), 0);
+    const bool gone =
+        syscall(SYS_tgkill, static_cast<long>(getpid()), tid.load(), 0) != 0 && errno == ESRCH;
+    EXPECT_EQ(gone, !caps().reuses_host_threads);
+  }
 }
 
 // 8 (section 6): OBJ_OPENLINK, OBJ_INHERIT, OBJ_CASE_INSENSITIVE and OBJ_FORCE_ACCESS_CHECK are
