@@ -5,7 +5,11 @@
 // routine with sched_getscheduler/getpriority on its tid), "applied, or reported unsupported",
 // and the strict and best-effort policies. Out-of-range KeSetPriorityThread (bug check 0xC4) is in
 // violations_test.
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+
+#include <thread>
 
 #include "conformance.hpp"
 
@@ -251,6 +255,47 @@ TEST_P(Conformance, SetPriorityMovesTheHostThread) {
     join_and_close(h);
     expect_host_priority(rt, t, p, later);
     ObDereferenceObject(t);
+  }
+}
+
+// section 6 host scheduling: a thread runs at its own KPRIORITY's host priority whatever the
+// creator's: a new host thread inherits its creator's class and nice, and a backend that skips
+// setting what is already equal must still set what differs (creator at nice -5, then at
+// SCHED_FIFO 10; threads at 8 and 15).
+TEST_P(Conformance, CreatorsOwnPriorityDoesNotLeakIntoTheThread) {
+  const HostPriority nice_creator{HostPriority::Policy::other, -5, 0};
+  const HostPriority fifo_creator{HostPriority::Policy::fifo, 0, 10};
+  for (const HostPriority& creator : {nice_creator, fifo_creator}) {
+    if (!host_may_apply(creator)) GTEST_SKIP() << "the host refuses the creator's priority here";
+    for (KPRIORITY p : {8, 15}) {
+      SCOPED_TRACE(::testing::Message()
+                   << "creator policy " << (creator.policy == HostPriority::Policy::fifo)
+                   << ", KPRIORITY " << p);
+      tpb::Runtime rt(options().initial_thread_priority(p));
+      HostPriority observed;
+      PKTHREAD t = nullptr;
+      // A creator of its own, so the test thread's priority is never touched; it only creates
+      // and waits, so at SCHED_FIFO it never spins.
+      std::thread creator_thread([&] {
+        sched_param param{};
+        param.sched_priority = creator.rt_priority;
+        if (creator.policy == HostPriority::Policy::fifo)
+          ASSERT_EQ(pthread_setschedparam(pthread_self(), SCHED_FIFO, &param), 0);
+        else
+          ASSERT_EQ(setpriority(PRIO_PROCESS, 0, creator.nice), 0);
+        tpb::RuntimeScope scope(rt);
+        HANDLE h = nullptr;
+        ASSERT_EQ(spawn(&h, [&] { observed = read_own_host_priority(); }), STATUS_SUCCESS);
+        t = reference_thread(h);
+        join_and_close(h);
+        param.sched_priority = 0;
+        pthread_setschedparam(pthread_self(), SCHED_OTHER, &param);
+      });
+      creator_thread.join();
+      ASSERT_NE(t, nullptr);
+      expect_host_priority(rt, t, p, observed);
+      ObDereferenceObject(t);
+    }
   }
 }
 
