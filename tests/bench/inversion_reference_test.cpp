@@ -22,10 +22,12 @@
 #include <tpb/runtime.hpp>
 
 #include "../cli/process.hpp"
+#include "capture_reporter.hpp"
 
 namespace {
 
-using BenchRun = benchmark::BenchmarkReporter::Run;
+using Capture = tpb::test::CaptureReporter;
+using tpb::test::BenchRun;
 using namespace std::chrono_literals;
 
 const std::vector<std::string> kProtocols = {"none", "inherit", "ceiling"};
@@ -33,15 +35,6 @@ const std::vector<std::string> kProtocols = {"none", "inherit", "ceiling"};
 std::string case_name(const std::string& backend, const std::string& protocol) {
   return "inversion/three_thread/backend:" + backend + "/placement:same_cpu/protocol:" + protocol;
 }
-
-class Capture : public benchmark::BenchmarkReporter {
- public:
-  bool ReportContext(const Context&) override { return true; }
-  void ReportRuns(const std::vector<BenchRun>& runs) override {
-    for (const BenchRun& r : runs) this->runs.push_back(r);
-  }
-  std::vector<BenchRun> runs;
-};
 
 // One quick inversion run over the reference and the pthread backend, shared by the cases.
 class InversionReference : public ::testing::Test {

@@ -18,18 +18,12 @@
 #include <tpb/bench.hpp>
 #include <tpb/runtime.hpp>
 
+#include "capture_reporter.hpp"
+
 namespace {
 
-using BenchRun = benchmark::BenchmarkReporter::Run;
-
-class Capture : public benchmark::BenchmarkReporter {
- public:
-  bool ReportContext(const Context&) override { return true; }
-  void ReportRuns(const std::vector<BenchRun>& runs) override {
-    for (const BenchRun& r : runs) this->runs.push_back(r);
-  }
-  std::vector<BenchRun> runs;
-};
+using Capture = tpb::test::CaptureReporter;
+using tpb::test::BenchRun;
 
 class BenchSmoke : public ::testing::Test {
  protected:
