@@ -174,6 +174,10 @@ int run_history(const Invocation& invocation) {
     throw UsageError(fmt::format("--benchmark {}: not a regular expression ({})",
                                  query.benchmark_regex, e.what()));
   }
+  // Every input is checked before the store is opened: a bad one leaves nothing behind.
+  if (values.count("md"))
+    if (const auto md = values["md"].as<std::string>(); !report::check_writable(md).empty())
+      throw UsageError(fmt::format("--md {}: {}", md, report::check_writable(md)));
   auto store = open_existing_history(values);
   if (const auto machine = values["machine"].as<std::string>(); machine != "all")
     query.runs.fingerprint = machine;
@@ -197,9 +201,7 @@ int run_history(const Invocation& invocation) {
     reports.push_back(std::move(r));
   }
   if (values.count("md")) {
-    const auto path = values["md"].as<std::string>();
-    if (const auto problem = report::check_writable(path); !problem.empty())
-      throw UsageError(fmt::format("--md {}: {}", path, problem));
+    const auto path = values["md"].as<std::string>();  // checked writable before the store
     try {
       report::write_text_file(markdown(reports), path);
     } catch (const std::exception& e) {

@@ -11,13 +11,14 @@ function(tpb_add_backend name)
   target_compile_definitions(systhread PRIVATE TPB_HAVE_BACKEND_${upper}=1)
 endfunction()
 
-# tpb_add_test(NAME SOURCES ... [LIBS ...] LABELS ... [FIXTURES ...] [TIMEOUT seconds])
+# tpb_add_test(NAME SOURCES ... [LIBS ...] LABELS ... [FIXTURES ...] [SERIAL] [TIMEOUT seconds])
 #   A GoogleTest executable whose cases are discovered into CTest, each carrying every label and
 #   requiring every fixture (e.g. pg_cluster, the throwaway PostgreSQL server of tests/support).
+#   SERIAL: no other test runs beside its cases (real measurements that a neighbour would skew).
 #   LABELS is required: the test trees select by label (`ctest -L`), and a test without one is
 #   silently left out of every such selection.
 function(tpb_add_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS;FIXTURES" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "TIMEOUT" "SOURCES;LIBS;LABELS;FIXTURES" ${ARGN})
   if(NOT ARG_LABELS)
     message(FATAL_ERROR "tpb_add_test(${name}): give it LABELS (unit, concurrency, cli, ...)")
   endif()
@@ -39,6 +40,9 @@ function(tpb_add_test name)
     endif()
     if(ARG_FIXTURES)
       string(APPEND properties " FIXTURES_REQUIRED [==[${ARG_FIXTURES}]==]")
+    endif()
+    if(ARG_SERIAL)
+      string(APPEND properties " RUN_SERIAL TRUE")
     endif()
     set(properties_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_properties.cmake")
     file(WRITE "${properties_file}"
