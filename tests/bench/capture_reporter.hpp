@@ -1,7 +1,8 @@
-// A Google Benchmark reporter that keeps every run it is given, for tests that read what a
-// registration measured.
+// What the bench tests share to run a registration in-process: Google Benchmark set up with a
+// short minimum time, and a reporter that keeps every run it is given.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -18,5 +19,21 @@ class CaptureReporter : public benchmark::BenchmarkReporter {
   }
   std::vector<BenchRun> runs;
 };
+
+// benchmark::Initialize as `program --benchmark_min_time=0.01`: short repetitions, so a test
+// measures every case it registers within its time limit.
+inline void initialize_benchmark(std::string program) {
+  std::string min_time = "--benchmark_min_time=0.01";
+  char* argv[] = {program.data(), min_time.data()};
+  int argc = 2;
+  benchmark::Initialize(&argc, argv);
+}
+
+// Runs every benchmark registered now and returns its runs.
+inline std::vector<BenchRun> run_registered() {
+  CaptureReporter capture;
+  benchmark::RunSpecifiedBenchmarks(&capture);
+  return capture.runs;
+}
 
 }  // namespace tpb::test

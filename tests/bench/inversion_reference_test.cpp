@@ -26,7 +26,6 @@
 
 namespace {
 
-using Capture = tpb::test::CaptureReporter;
 using tpb::test::BenchRun;
 using namespace std::chrono_literals;
 
@@ -41,20 +40,13 @@ class InversionReference : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (registration_ != nullptr) return;
-    std::vector<std::string> args = {"inversion_reference_test", "--benchmark_min_time=0.01"};
-    std::vector<char*> argv;
-    argv.reserve(args.size());
-    for (auto& a : args) argv.push_back(a.data());
-    int argc = static_cast<int>(argv.size());
-    benchmark::Initialize(&argc, argv.data());
+    tpb::test::initialize_benchmark("inversion_reference_test");
     tpb::bench::Selection selection;
     selection.quick = true;
     selection.suites = {"inversion"};
     selection.backends = {"pthread"};
     registration_ = new tpb::bench::Registration(tpb::bench::register_benchmarks(selection));
-    Capture capture;
-    benchmark::RunSpecifiedBenchmarks(&capture);
-    runs_ = new std::vector<BenchRun>(capture.runs);
+    runs_ = new std::vector<BenchRun>(tpb::test::run_registered());
     facts_ = new tpb::bench::RunFacts(tpb::bench::run_facts());
   }
 

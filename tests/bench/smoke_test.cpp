@@ -22,7 +22,6 @@
 
 namespace {
 
-using Capture = tpb::test::CaptureReporter;
 using tpb::test::BenchRun;
 
 class BenchSmoke : public ::testing::Test {
@@ -31,19 +30,12 @@ class BenchSmoke : public ::testing::Test {
     static bool done = false;
     if (done) return;
     done = true;
-    std::vector<std::string> args = {"bench_smoke_test", "--benchmark_min_time=0.01"};
-    std::vector<char*> argv;
-    argv.reserve(args.size());
-    for (auto& a : args) argv.push_back(a.data());
-    int argc = static_cast<int>(argv.size());
-    benchmark::Initialize(&argc, argv.data());
+    tpb::test::initialize_benchmark("bench_smoke_test");
 
     tpb::bench::Selection selection;
     selection.quick = true;
     registration_ = new tpb::bench::Registration(tpb::bench::register_benchmarks(selection));
-    Capture capture;
-    benchmark::RunSpecifiedBenchmarks(&capture);
-    runs_ = new std::vector<BenchRun>(capture.runs);
+    runs_ = new std::vector<BenchRun>(tpb::test::run_registered());
     facts_ = new tpb::bench::RunFacts(tpb::bench::run_facts());
 
     // A second, small registration with the stop flag already set.
@@ -54,9 +46,7 @@ class BenchSmoke : public ::testing::Test {
     small.suites = {"creation", "ctxswitch"};
     small.backends = {"pthread"};
     tpb::bench::register_benchmarks(small);
-    Capture interrupted;
-    benchmark::RunSpecifiedBenchmarks(&interrupted);
-    interrupted_ = new std::vector<BenchRun>(interrupted.runs);
+    interrupted_ = new std::vector<BenchRun>(tpb::test::run_registered());
     tpb::bench::stop_requested().store(false);
   }
 
