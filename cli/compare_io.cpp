@@ -6,20 +6,9 @@
 
 #include <tpb/report.hpp>
 
+#include "output_file.hpp"
+
 namespace tpb::cli {
-namespace {
-
-void write_text(const std::string& option, const std::string& path, const std::string& text) {
-  if (const auto problem = report::check_writable(path); !problem.empty())
-    throw UsageError(fmt::format("--{} {}: {}", option, path, problem));
-  try {
-    report::write_text_file(text, path);
-  } catch (const std::exception& e) {
-    throw UsageError(fmt::format("--{}: {}", option, e.what()));
-  }
-}
-
-}  // namespace
 
 LoadedRecord loaded(report::RunRecord record, const std::string& source) {
   LoadedRecord out;
@@ -84,12 +73,13 @@ compare::CompareOptions comparison_options(const Invocation& invocation,
 
 void report_comparison(const compare::Comparison& comparison, const po::variables_map& values) {
   if (values.count("md"))
-    write_text("md", values["md"].as<std::string>(), compare::markdown_report(comparison));
+    write_output_file("md", values["md"].as<std::string>(), compare::markdown_report(comparison));
   if (values.count("junit"))
-    write_text("junit", values["junit"].as<std::string>(), compare::junit_report(comparison));
+    write_output_file("junit", values["junit"].as<std::string>(),
+                      compare::junit_report(comparison));
   if (values.count("json"))
-    write_text("json", values["json"].as<std::string>(),
-               compare::json_report(comparison).dump(2) + "\n");
+    write_output_file("json", values["json"].as<std::string>(),
+                      compare::json_report(comparison).dump(2) + "\n");
   std::cout << compare::console_table(comparison);
 }
 

@@ -16,6 +16,7 @@
 #include "history_machines.hpp"
 #include "history_stores.hpp"
 #include "options.hpp"
+#include "output_file.hpp"
 
 namespace tpb::cli {
 namespace {
@@ -175,9 +176,7 @@ int run_history(const Invocation& invocation) {
                                  query.benchmark_regex, e.what()));
   }
   // Every input is checked before the store is opened: a bad one leaves nothing behind.
-  if (values.count("md"))
-    if (const auto md = values["md"].as<std::string>(); !report::check_writable(md).empty())
-      throw UsageError(fmt::format("--md {}: {}", md, report::check_writable(md)));
+  if (values.count("md")) check_output_file("md", values["md"].as<std::string>());
   auto store = open_existing_history(values);
   if (const auto machine = values["machine"].as<std::string>(); machine != "all")
     query.runs.fingerprint = machine;
@@ -200,14 +199,8 @@ int run_history(const Invocation& invocation) {
     store->store_change_points(s.benchmark, s.fingerprint, query.runs.branch, found);
     reports.push_back(std::move(r));
   }
-  if (values.count("md")) {
-    const auto path = values["md"].as<std::string>();  // checked writable before the store
-    try {
-      report::write_text_file(markdown(reports), path);
-    } catch (const std::exception& e) {
-      throw UsageError(fmt::format("--md: {}", e.what()));
-    }
-  }
+  if (values.count("md"))
+    write_output_file("md", values["md"].as<std::string>(), markdown(reports));
   const auto disagreements = machine_disagreements(series, {});
   if (values["json"].as<bool>()) {
     auto out = to_json(reports);
