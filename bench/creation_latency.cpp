@@ -661,10 +661,18 @@ void run_contract_burst(benchmark::State& state, const BackendConfig& config, in
 }
 
 // Bursts per repetition. A burst of one thread costs tens of microseconds, so 20 of them were a
-// median of a handful of preemption-prone samples that moved 40-60% between two quick runs; the
-// small bursts take 100 even in quick (a few ms), the large ones stay at 20 there.
+// median of a handful of preemption-prone samples that moved 40-60% between two quick runs. A
+// default run takes 100; quick takes 100 too while a sample creates few threads (every burst size
+// on a small machine: n:8 at 20 moved 7-15% between two quick runs on 2 CPUs) and scales down to 20
+// where one sample creates hundreds, to stay within the quick budget on large machines.
 int burst_iterations(int n, bool quick) {
-  return quick && n > 2 ? 20 : 100;
+  constexpr int kIterations = 100;
+  constexpr int kQuickThreadsPerRepetition = 800;
+  constexpr int kQuickMinIterations = 20;
+  if (!quick) return kIterations;
+  const int threads_per_sample = n * bursts_per_sample(n, allowed_cpus().size());
+  return std::clamp(kQuickThreadsPerRepetition / threads_per_sample, kQuickMinIterations,
+                    kIterations);
 }
 
 }  // namespace
