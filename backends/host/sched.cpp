@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 
 namespace tpb::host {
 
@@ -50,13 +51,25 @@ int apply_own_priority(const HostPriority& priority) {
   return apply_host_priority(pthread_self(), 0, priority);
 }
 
-std::optional<int> nice_a_new_thread_inherits() {
-  const int raw_policy = sched_getscheduler(0);
-  if (raw_policy < 0 || (raw_policy & ~SCHED_RESET_ON_FORK) != SCHED_OTHER) return std::nullopt;
-  errno = 0;
-  const int nice = getpriority(PRIO_PROCESS, 0);
-  if (nice == -1 && errno != 0) return std::nullopt;
-  return (raw_policy & SCHED_RESET_ON_FORK) != 0 && nice < 0 ? 0 : nice;
+std::optional<HostPriority> priority_a_new_thread_inherits() {
+  // glibc 2.36 has no sched_getattr wrapper; the layout is the kernel's (SCHED_ATTR_SIZE_VER0).
+  struct {
+    std::uint32_t size;
+    std::uint32_t sched_policy;
+    std::uint64_t sched_flags;
+    std::int32_t sched_nice;
+    std::uint32_t sched_priority;
+    std::uint64_t sched_runtime, sched_deadline, sched_period;
+  } attr{};
+  constexpr std::uint64_t kResetOnFork = 0x01;  // SCHED_FLAG_RESET_ON_FORK
+  if (syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) != 0) return std::nullopt;
+  const bool reset = (attr.sched_flags & kResetOnFork) != 0;
+  const int nice = reset && attr.sched_nice < 0 ? 0 : attr.sched_nice;
+  if (attr.sched_policy == SCHED_OTHER) return HostPriority{HostPriority::Policy::other, nice, 0};
+  if (attr.sched_policy != SCHED_FIFO) return std::nullopt;
+  if (reset) return HostPriority{HostPriority::Policy::other, nice, 0};
+  return HostPriority{HostPriority::Policy::fifo, attr.sched_nice,
+                      static_cast<int>(attr.sched_priority)};
 }
 
 int ensure_own_priority(const HostPriority& priority) {

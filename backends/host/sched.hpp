@@ -33,10 +33,11 @@ int apply_own_priority(const HostPriority& priority);
 // policy change that costs the kernel a dequeue and requeue (about 1.3 us here) when nothing
 // changes. For launch paths, where a new or reused thread usually has the priority already.
 int ensure_own_priority(const HostPriority& priority);
-// The nice value a thread created now by the calling thread starts with, when the caller is
-// SCHED_OTHER (a new thread inherits its creator's class and nice; SCHED_RESET_ON_FORK lifts a
-// negative nice to 0); nullopt for any other class or when the host would not say.
-std::optional<int> nice_a_new_thread_inherits();
+// The scheduling a thread created now by the calling thread starts with (it inherits its
+// creator's policy, level and nice; SCHED_RESET_ON_FORK turns SCHED_FIFO into SCHED_OTHER and lifts
+// a negative nice to 0); nullopt for a class HostPriority does not name (SCHED_RR, SCHED_BATCH, ...)
+// or when the host would not say. One sched_getattr (about 0.15 us here).
+std::optional<HostPriority> priority_a_new_thread_inherits();
 // Reads the policy and level of thread `tid`.
 int read_host_priority(long tid, HostPriority& out);
 

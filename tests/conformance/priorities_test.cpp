@@ -259,18 +259,26 @@ TEST_P(Conformance, SetPriorityMovesTheHostThread) {
 }
 
 // section 6 host scheduling: a thread runs at its own KPRIORITY's host priority whatever the
-// creator's: a new host thread inherits its creator's class and nice, and a backend that skips
-// setting what is already equal must still set what differs (creator at nice -5, then at
-// SCHED_FIFO 10; threads at 8 and 15).
+// creator's: a new host thread inherits its creator's class and nice (SCHED_RESET_ON_FORK turns a
+// SCHED_FIFO creator's into SCHED_OTHER nice 0), and a backend that skips setting what is already
+// equal, or raises a thread to SCHED_FIFO from inside it, must still set what differs. Creators:
+// nice -5; SCHED_FIFO 10; SCHED_FIFO 10 with SCHED_RESET_ON_FORK. Threads at 8, 15, 16 and 24.
 TEST_P(Conformance, CreatorsOwnPriorityDoesNotLeakIntoTheThread) {
-  const HostPriority nice_creator{HostPriority::Policy::other, -5, 0};
-  const HostPriority fifo_creator{HostPriority::Policy::fifo, 0, 10};
-  for (const HostPriority& creator : {nice_creator, fifo_creator}) {
-    if (!host_may_apply(creator)) GTEST_SKIP() << "the host refuses the creator's priority here";
-    for (KPRIORITY p : {8, 15}) {
+  struct Creator {
+    HostPriority priority;
+    bool reset_on_fork;
+  };
+  const Creator creators[] = {{{HostPriority::Policy::other, -5, 0}, false},
+                              {{HostPriority::Policy::fifo, 0, 10}, false},
+                              {{HostPriority::Policy::fifo, 0, 10}, true}};
+  for (const Creator& creator : creators) {
+    if (!host_may_apply(creator.priority))
+      GTEST_SKIP() << "the host refuses the creator's priority here";
+    for (KPRIORITY p : {8, 15, 16, 24}) {
+      if (!host_may_apply(tpb::host_priority_for(p))) continue;
       SCOPED_TRACE(::testing::Message()
-                   << "creator policy " << (creator.policy == HostPriority::Policy::fifo)
-                   << ", KPRIORITY " << p);
+                   << "creator " << tpb::to_string(creator.priority)
+                   << (creator.reset_on_fork ? " reset-on-fork" : "") << ", KPRIORITY " << p);
       tpb::Runtime rt(options().initial_thread_priority(p));
       HostPriority observed;
       PKTHREAD t = nullptr;
@@ -278,18 +286,20 @@ TEST_P(Conformance, CreatorsOwnPriorityDoesNotLeakIntoTheThread) {
       // and waits, so at SCHED_FIFO it never spins.
       std::thread creator_thread([&] {
         sched_param param{};
-        param.sched_priority = creator.rt_priority;
-        if (creator.policy == HostPriority::Policy::fifo)
-          ASSERT_EQ(pthread_setschedparam(pthread_self(), SCHED_FIFO, &param), 0);
+        param.sched_priority = creator.priority.rt_priority;
+        if (creator.priority.policy == HostPriority::Policy::fifo)
+          ASSERT_EQ(sched_setscheduler(
+                        0, SCHED_FIFO | (creator.reset_on_fork ? SCHED_RESET_ON_FORK : 0), &param),
+                    0);
         else
-          ASSERT_EQ(setpriority(PRIO_PROCESS, 0, creator.nice), 0);
+          ASSERT_EQ(setpriority(PRIO_PROCESS, 0, creator.priority.nice), 0);
         tpb::RuntimeScope scope(rt);
         HANDLE h = nullptr;
         ASSERT_EQ(spawn(&h, [&] { observed = read_own_host_priority(); }), STATUS_SUCCESS);
         t = reference_thread(h);
         join_and_close(h);
         param.sched_priority = 0;
-        pthread_setschedparam(pthread_self(), SCHED_OTHER, &param);
+        sched_setscheduler(0, SCHED_OTHER, &param);
       });
       creator_thread.join();
       ASSERT_NE(t, nullptr);
