@@ -1,6 +1,7 @@
 // The short table printed after every run, from the same results the reports rank
 // (report/results.hpp): per suite and case, backends ranked by their median with vs_ref (the ratio
-// to the reference measured in the same scenario, else the benchmark's own vs_ref counter), then
+// to the raw reference measured beside the benchmark, `ref_p50_ns`, else to the reference measured
+// in the same scenario, else the benchmark's own vs_ref counter), then
 // the inversion runs. A case measured in several scenarios (placements, priorities) shows the
 // geometric mean over the scenarios all its backends measured, which keeps rows and ratios
 // comparable.

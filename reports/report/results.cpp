@@ -128,8 +128,10 @@ std::vector<CaseRanking> rank_cases(const std::vector<Result>& results) {
         common = std::move(both);
       }
     }
-    // vs_ref as the run's summary computes it: over the reference measured in the same scenario;
-    // the vs_ref counter only where the case has no such reference (it compares elsewhere).
+    // vs_ref as the run's summary computes it: over the raw reference the benchmark measured
+    // sample by sample beside its own (`ref_p50_ns`) where it did, else over the reference
+    // measured in the same scenario; the vs_ref counter only where the case has neither (it
+    // compares elsewhere).
     std::map<std::string, double> reference;
     if (const auto ref = backends.find("reference"); ref != backends.end())
       for (const Result* r : ref->second) reference[r->scenario] = *r->value_ns;
@@ -139,7 +141,9 @@ std::vector<CaseRanking> rank_cases(const std::vector<Result>& results) {
       for (const Result* r : list) {
         if (!common->empty() && !common->count(r->scenario)) continue;
         medians.push_back(*r->value_ns);
-        if (const auto ref = reference.find(r->scenario); ref != reference.end()) {
+        if (const auto paired = r->counter("ref_p50_ns"); paired && *paired > 0) {
+          ratios.push_back(*r->value_ns / *paired);
+        } else if (const auto ref = reference.find(r->scenario); ref != reference.end()) {
           if (ref->second > 0) ratios.push_back(*r->value_ns / ref->second);
         } else if (auto v = r->counter("vs_ref")) {
           ratios.push_back(*v);

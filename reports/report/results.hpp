@@ -46,8 +46,10 @@ struct RankingRow {
   std::string backend;
   double median_ns = 0;          // geometric mean over the scenarios (see above)
   double vs_best = 1;            // median_ns / the case's best
-  std::optional<double> vs_ref;  // geometric mean over the scenarios of median / the reference's
-                                 // median in that scenario (else of the vs_ref counter)
+  std::optional<double> vs_ref;  // geometric mean over the scenarios of median / the raw
+                                 // reference's median: the one measured sample by sample beside
+                                 // the benchmark (`ref_p50_ns`), else the reference row of that
+                                 // scenario, else the vs_ref counter
   std::size_t scenarios = 0;
   // The same geometric mean for p90/p99/max (charts), when every scenario has them.
   std::optional<double> p90_ns, p99_ns, max_ns;

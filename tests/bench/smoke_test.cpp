@@ -114,6 +114,15 @@ TEST_F(BenchSmoke, LatencyCountersPresent) {
         name.rfind("inversion/", 0) == 0) {
       EXPECT_TRUE(has(r, "vs_ref")) << name;
     }
+    // Creation through the contract takes its raw reference sample by sample beside its own, and
+    // vs_ref divides by that one.
+    if (name.rfind("creation/", 0) == 0 && name.find("backend:reference") == std::string::npos &&
+        name.find("creation/burst/") == std::string::npos) {
+      ASSERT_TRUE(has(r, "ref_p50_ns")) << name;
+      const double ref = r.counters.at("ref_p50_ns").value;
+      EXPECT_GT(ref, 0.0) << name;
+      EXPECT_DOUBLE_EQ(r.counters.at("vs_ref").value, r.counters.at("p50_ns").value / ref) << name;
+    }
     // The inherit placement records where each sample started, so its modes are told apart.
     if (name.rfind("creation/", 0) == 0 && name.find("placement:inherit") != std::string::npos &&
         name.find("wait:signal") == std::string::npos) {

@@ -126,6 +126,27 @@ TEST(ReportSummary, RanksByMedianWithVsRef) {
   EXPECT_FALSE(record.tpbench.git_revision.has_value());
 }
 
+// A benchmark that measured its raw reference sample by sample beside its own (ref_p50_ns) is
+// compared with that one, not with the reference row measured at another time in the run.
+TEST(ReportSummary, VsRefPrefersTheReferenceMeasuredAlongside) {
+  auto with = [](const std::string& name, double p50_ns, std::optional<double> paired) {
+    BenchmarkEntry r = run(name, p50_ns / 1000);
+    r.counters["p50_ns"] = p50_ns;
+    if (paired) r.counters["ref_p50_ns"] = *paired;
+    return r;
+  };
+  const auto record = make_record(
+      merge_repetitions({pass({with("creation/start/backend:reference/placement:x", 10000, {}),
+                               with("creation/start/backend:pthread/placement:x", 13000, 12500),
+                               with("creation/start/backend:pool/placement:x", 15000, {})})},
+                        1),
+      RunContext{});
+  const std::string table = summary_table(record, {});
+  EXPECT_NE(table.find("1.04"), std::string::npos) << table;  // pthread: 13000 / 12500
+  EXPECT_EQ(table.find("1.30"), std::string::npos) << table;  // not 13000 / the row's 10000
+  EXPECT_NE(table.find("1.50"), std::string::npos) << table;  // pool: no paired one, the row's
+}
+
 // A repetition's p50_ns (per operation) ranks it, not Google Benchmark's time column (which may
 // hold a whole batch); a variant key such as wait: keeps a second reference row apart.
 TEST(ReportSummary, RanksByP50AndKeepsVariantRowsApart) {
