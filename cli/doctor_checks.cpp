@@ -110,7 +110,7 @@ Finding check_rt_rights() {
   if (rights.rt_permitted)
     return {
         "rt", Severity::ok,
-        fmt::format("SCHED_FIFO permitted up to {}; {}", rights.max_rt_priority, verdict.observed),
+        fmt::format("{}; up to priority {}", verdict.observed, rights.max_rt_priority),
         ""};
   return {"rt", Severity::warning,
           fmt::format("SCHED_FIFO refused ({}): {}; real-time experiments are skipped and "

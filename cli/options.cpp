@@ -90,8 +90,11 @@ bool parse_options(const Invocation& invocation, const CommandHelp& help,
       return false;
     }
     // store() keeps the first value it sees, so the command line wins over the environment.
-    po::store(
-        po::parse_environment(
+    // A value the environment gave is refused naming its variable: nothing on the command line
+    // shows where it came from.
+    try {
+      po::store(
+          po::parse_environment(
             options,
             [&options, &is_positional](const std::string& variable) -> std::string {
               for (const auto& option : options.options()) {
@@ -101,7 +104,12 @@ bool parse_options(const Invocation& invocation, const CommandHelp& help,
               }
               return {};
             }),
-        values);
+          values);
+    } catch (const po::error_with_option_name& e) {
+      std::string name = e.get_option_name();
+      name.erase(0, name.find_first_not_of('-'));
+      throw UsageError(fmt::format("{}: {}", environment_name(name), e.what()));
+    }
     po::notify(values);
   } catch (const po::too_many_positional_options_error&) {
     throw UsageError(

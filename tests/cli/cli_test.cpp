@@ -127,9 +127,12 @@ TEST(CliUsage, UnwritableOutExit2) {
   std::filesystem::remove_all(dir);
 }
 
-// TPB_<OPTION> environment variables set options; bad ones are reported like bad options.
+// TPB_<OPTION> environment variables set options; bad ones are reported like bad options, and a
+// value the environment gave names its variable.
 TEST(CliEnvironment, VariablesSetOptions) {
   expect_usage_error({"run"}, "--repetitions", {{"TPB_REPETITIONS", "0"}});
+  expect_usage_error({"run"}, "TPB_REPETITIONS", {{"TPB_REPETITIONS", "many"}});
+  expect_usage_error({"run"}, "TPB_MIN_TIME", {{"TPB_MIN_TIME", "soon"}});
   expect_usage_error({"run"}, "nosuch", {{"TPB_BACKEND", "nosuch"}});
   const ProcessResult r = tpbench({"list"}, {{"TPB_JSON", "1"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
