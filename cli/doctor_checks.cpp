@@ -108,10 +108,8 @@ Finding check_rt_rights() {
   const HostSchedulingRights& rights = host_scheduling_rights();
   const bench::RtVerdict& verdict = bench::rt_verdict();
   if (rights.rt_permitted)
-    return {
-        "rt", Severity::ok,
-        fmt::format("{}; up to priority {}", verdict.observed, rights.max_rt_priority),
-        ""};
+    return {"rt", Severity::ok,
+            fmt::format("{}; up to priority {}", verdict.observed, rights.max_rt_priority), ""};
   return {"rt", Severity::warning,
           fmt::format("SCHED_FIFO refused ({}): {}; real-time experiments are skipped and "
                       "KPRIORITY 16..31 falls back to the nearest allowed priority",

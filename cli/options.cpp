@@ -95,15 +95,15 @@ bool parse_options(const Invocation& invocation, const CommandHelp& help,
     try {
       po::store(
           po::parse_environment(
-            options,
-            [&options, &is_positional](const std::string& variable) -> std::string {
-              for (const auto& option : options.options()) {
-                const std::string& name = option->long_name();
-                if (name != "help" && !is_positional(name) && environment_name(name) == variable)
-                  return name;
-              }
-              return {};
-            }),
+              options,
+              [&options, &is_positional](const std::string& variable) -> std::string {
+                for (const auto& option : options.options()) {
+                  const std::string& name = option->long_name();
+                  if (name != "help" && !is_positional(name) && environment_name(name) == variable)
+                    return name;
+                }
+                return {};
+              }),
           values);
     } catch (const po::error_with_option_name& e) {
       std::string name = e.get_option_name();

@@ -35,8 +35,8 @@ int apply_own_priority(const HostPriority& priority);
 int ensure_own_priority(const HostPriority& priority);
 // The scheduling a thread created now by the calling thread starts with (it inherits its
 // creator's policy, level and nice; SCHED_RESET_ON_FORK turns SCHED_FIFO into SCHED_OTHER and lifts
-// a negative nice to 0); nullopt for a class HostPriority does not name (SCHED_RR, SCHED_BATCH, ...)
-// or when the host would not say. One sched_getattr (about 0.15 us here).
+// a negative nice to 0); nullopt for a class HostPriority does not name (SCHED_RR, SCHED_BATCH,
+// ...) or when the host would not say. One sched_getattr (about 0.15 us here).
 std::optional<HostPriority> priority_a_new_thread_inherits();
 // Reads the policy and level of thread `tid`.
 int read_host_priority(long tid, HostPriority& out);

@@ -96,9 +96,13 @@ class PthreadBackend final : public ThreadBackend {
         set_nice = !fifo && (!inherited || inherited->nice != wanted.nice);
       }
     }
-    auto* start = new (std::nothrow)
-        Start{launch.trampoline, launch.completion, launch.argument, set_nice, raise,
-              launch.priority,   {}};
+    auto* start = new (std::nothrow) Start{launch.trampoline,
+                                           launch.completion,
+                                           launch.argument,
+                                           set_nice,
+                                           raise,
+                                           launch.priority,
+                                           {}};
     if (start == nullptr) return LaunchStatus::no_resources;
     launch.name.copy(start->name, sizeof start->name - 1);
     pthread_t thread;
