@@ -9,6 +9,27 @@
 #include <cstdint>
 
 namespace tpb::host {
+namespace {
+
+// The kernel's struct sched_attr (SCHED_ATTR_SIZE_VER0); glibc 2.36 has no sched_getattr wrapper.
+struct SchedAttr {
+  std::uint32_t size;
+  std::uint32_t sched_policy;
+  std::uint64_t sched_flags;
+  std::int32_t sched_nice;
+  std::uint32_t sched_priority;
+  std::uint64_t sched_runtime, sched_deadline, sched_period;
+};
+constexpr std::uint64_t kResetOnFork = 0x01;  // SCHED_FLAG_RESET_ON_FORK
+
+// A thread's policy, flags, nice and level in one syscall (0: the caller); nullopt with errno set.
+std::optional<SchedAttr> read_sched_attr(pid_t tid) {
+  SchedAttr attr{};
+  if (syscall(SYS_sched_getattr, tid, &attr, sizeof attr, 0) != 0) return std::nullopt;
+  return attr;
+}
+
+}  // namespace
 
 long current_tid() {
   return static_cast<long>(syscall(SYS_gettid));
@@ -52,58 +73,37 @@ int apply_own_priority(const HostPriority& priority) {
 }
 
 std::optional<HostPriority> priority_a_new_thread_inherits() {
-  // glibc 2.36 has no sched_getattr wrapper; the layout is the kernel's (SCHED_ATTR_SIZE_VER0).
-  struct {
-    std::uint32_t size;
-    std::uint32_t sched_policy;
-    std::uint64_t sched_flags;
-    std::int32_t sched_nice;
-    std::uint32_t sched_priority;
-    std::uint64_t sched_runtime, sched_deadline, sched_period;
-  } attr{};
-  constexpr std::uint64_t kResetOnFork = 0x01;  // SCHED_FLAG_RESET_ON_FORK
-  if (syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) != 0) return std::nullopt;
-  const bool reset = (attr.sched_flags & kResetOnFork) != 0;
-  const int nice = reset && attr.sched_nice < 0 ? 0 : attr.sched_nice;
-  if (attr.sched_policy == SCHED_OTHER) return HostPriority{HostPriority::Policy::other, nice, 0};
-  if (attr.sched_policy != SCHED_FIFO) return std::nullopt;
+  const std::optional<SchedAttr> attr = read_sched_attr(0);
+  if (!attr) return std::nullopt;
+  const bool reset = (attr->sched_flags & kResetOnFork) != 0;
+  const int nice = reset && attr->sched_nice < 0 ? 0 : attr->sched_nice;
+  if (attr->sched_policy == SCHED_OTHER) return HostPriority{HostPriority::Policy::other, nice, 0};
+  if (attr->sched_policy != SCHED_FIFO) return std::nullopt;
   if (reset) return HostPriority{HostPriority::Policy::other, nice, 0};
-  return HostPriority{HostPriority::Policy::fifo, attr.sched_nice,
-                      static_cast<int>(attr.sched_priority)};
+  return HostPriority{HostPriority::Policy::fifo, attr->sched_nice,
+                      static_cast<int>(attr->sched_priority)};
 }
 
 int ensure_own_priority(const HostPriority& priority) {
-  const int raw_policy = sched_getscheduler(0);
-  if (raw_policy < 0) return apply_own_priority(priority);
-  const int policy = raw_policy & ~SCHED_RESET_ON_FORK;
-  if (priority.policy == HostPriority::Policy::other && policy == SCHED_OTHER) {
-    errno = 0;
-    const int nice = getpriority(PRIO_PROCESS, 0);
-    if (nice == -1 && errno != 0) return errno;
-    return nice == priority.nice ? 0 : set_thread_nice(0, priority.nice);
-  }
+  const std::optional<SchedAttr> attr = read_sched_attr(0);
+  if (!attr) return apply_own_priority(priority);
+  if (priority.policy == HostPriority::Policy::other && attr->sched_policy == SCHED_OTHER)
+    return attr->sched_nice == priority.nice ? 0 : set_thread_nice(0, priority.nice);
   // RT threads also carry SCHED_RESET_ON_FORK (apply_host_priority): equal only with it.
-  if (priority.policy == HostPriority::Policy::fifo &&
-      raw_policy == (SCHED_FIFO | SCHED_RESET_ON_FORK)) {
-    sched_param param{};
-    if (sched_getparam(0, &param) == 0 && param.sched_priority == priority.rt_priority) return 0;
-  }
+  if (priority.policy == HostPriority::Policy::fifo && attr->sched_policy == SCHED_FIFO &&
+      (attr->sched_flags & kResetOnFork) != 0 &&
+      static_cast<int>(attr->sched_priority) == priority.rt_priority)
+    return 0;
   return apply_own_priority(priority);
 }
 
 int read_host_priority(long tid, HostPriority& out) {
-  int policy = (sched_getscheduler(static_cast<pid_t>(tid)) & ~SCHED_RESET_ON_FORK);
-  if (policy < 0) return errno;
-  if (policy == SCHED_FIFO || policy == SCHED_RR) {
-    sched_param param{};
-    if (sched_getparam(static_cast<pid_t>(tid), &param) != 0) return errno;
-    out = {HostPriority::Policy::fifo, 0, param.sched_priority};
-    return 0;
-  }
-  errno = 0;
-  int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(tid == 0 ? current_tid() : tid));
-  if (nice == -1 && errno != 0) return errno;
-  out = {HostPriority::Policy::other, nice, 0};
+  const std::optional<SchedAttr> attr = read_sched_attr(static_cast<pid_t>(tid));
+  if (!attr) return errno;
+  if (attr->sched_policy == SCHED_FIFO || attr->sched_policy == SCHED_RR)
+    out = {HostPriority::Policy::fifo, 0, static_cast<int>(attr->sched_priority)};
+  else
+    out = {HostPriority::Policy::other, attr->sched_nice, 0};
   return 0;
 }
 

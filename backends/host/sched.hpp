@@ -29,9 +29,9 @@ int apply_host_priority(pthread_t thread, long tid, const HostPriority& priority
 // The same for the calling thread.
 int apply_own_priority(const HostPriority& priority);
 // apply_own_priority, but only what differs from what the calling thread has now: one read
-// (sched_getscheduler, and getpriority or sched_getparam, about 0.1 us each here) instead of a
-// policy change that costs the kernel a dequeue and requeue (about 1.3 us here) when nothing
-// changes. For launch paths, where a new or reused thread usually has the priority already.
+// (sched_getattr, about 0.15 us here) instead of a policy change that costs the kernel a dequeue
+// and requeue (about 1.3 us here) when nothing changes. For launch paths, where a new or reused
+// thread usually has the priority already.
 int ensure_own_priority(const HostPriority& priority);
 // The scheduling a thread created now by the calling thread starts with (it inherits its
 // creator's policy, level and nice; SCHED_RESET_ON_FORK turns SCHED_FIFO into SCHED_OTHER and lifts
