@@ -198,25 +198,21 @@ int run_run(const Invocation& invocation) {
   }
   const std::vector<std::string> selected = selected_names(invocation.argv.front(), options);
   const std::size_t expected = selected.size();
-  if (expected == 0 && registration.names.empty()) {
-    // Every selected case is skipped here: a dry run lists them and succeeds; a real run has
-    // nothing to measure (exit 2) and gives the reasons in its one line.
-    if (options.dry_run) {
-      print_dry_run(selected, options, registration);
-      return kExitSuccess;
-    }
+  if (expected == 0 && !registration.names.empty())
+    throw UsageError(fmt::format("{}: no benchmark matches '{}'",
+                                 option_source(invocation, "filter"), options.filter));
+  // Every selected case may be skipped here: a dry run lists them and succeeds.
+  if (options.dry_run) {
+    print_dry_run(selected, options, registration);
+    return kExitSuccess;
+  }
+  if (expected == 0) {
+    // A real run has nothing to measure (exit 2) and gives the reasons in its one line.
     std::string reasons = report::skipped_summary(registration.skipped);
     for (std::size_t at = 0; (at = reasons.find('\n')) != std::string::npos;)
       reasons.replace(at, 1, at + 1 == reasons.size() ? ")" : "; ");
     throw UsageError("nothing to run: the selection registered no benchmark on this machine" +
                      (reasons.empty() ? std::string() : " (" + reasons));
-  }
-  if (expected == 0)
-    throw UsageError(fmt::format("{}: no benchmark matches '{}'",
-                                 option_source(invocation, "filter"), options.filter));
-  if (options.dry_run) {
-    print_dry_run(selected, options, registration);
-    return kExitSuccess;
   }
   if (!options.db.empty() && options.selection.inject_slowdown_pct > 0)
     throw UsageError(
