@@ -32,6 +32,17 @@ double to_ns(double value, const std::string& unit) {
   return value;
 }
 
+// `value` (a benchmark's median, or high's wait) over the raw reference it compares with: the raw
+// samples the benchmark measured beside its own (`ref_p50_ns`), else the reference row of its
+// scenario in `reference`, else the benchmark's own vs_ref counter (a case compared elsewhere).
+std::optional<double> ratio_to_reference(double value, const Result& r,
+                                         const std::map<std::string, double>& reference) {
+  if (const auto paired = r.counter("ref_p50_ns"); paired && *paired > 0) return value / *paired;
+  if (const auto ref = reference.find(r.scenario); ref != reference.end())
+    return ref->second > 0 ? std::optional<double>(value / ref->second) : std::nullopt;
+  return r.counter("vs_ref");
+}
+
 std::set<std::string> variant_keys(const RunRecord& record, const std::vector<std::string>& extra) {
   // "wait" tells the creation reference's two round trips apart (join, and signal).
   std::set<std::string> keys(extra.begin(), extra.end());
@@ -128,10 +139,7 @@ std::vector<CaseRanking> rank_cases(const std::vector<Result>& results) {
         common = std::move(both);
       }
     }
-    // vs_ref as the run's summary computes it: over the raw reference the benchmark measured
-    // sample by sample beside its own (`ref_p50_ns`) where it did, else over the reference
-    // measured in the same scenario; the vs_ref counter only where the case has neither (it
-    // compares elsewhere).
+    // vs_ref (ratio_to_reference): the reference rows by scenario.
     std::map<std::string, double> reference;
     if (const auto ref = backends.find("reference"); ref != backends.end())
       for (const Result* r : ref->second) reference[r->scenario] = *r->value_ns;
@@ -141,13 +149,8 @@ std::vector<CaseRanking> rank_cases(const std::vector<Result>& results) {
       for (const Result* r : list) {
         if (!common->empty() && !common->count(r->scenario)) continue;
         medians.push_back(*r->value_ns);
-        if (const auto paired = r->counter("ref_p50_ns"); paired && *paired > 0) {
-          ratios.push_back(*r->value_ns / *paired);
-        } else if (const auto ref = reference.find(r->scenario); ref != reference.end()) {
-          if (ref->second > 0) ratios.push_back(*r->value_ns / ref->second);
-        } else if (auto v = r->counter("vs_ref")) {
-          ratios.push_back(*v);
-        }
+        if (const auto ratio = ratio_to_reference(*r->value_ns, *r, reference))
+          ratios.push_back(*ratio);
         if (auto v = r->counter("p90_ns")) p90.push_back(*v);
         if (auto v = r->counter("p99_ns")) p99.push_back(*v);
         if (auto v = r->counter("max_ns")) max.push_back(*v);
@@ -229,8 +232,8 @@ std::string standing_text(const InversionRow& row) {
 std::vector<InversionRow> inversion_rows(const std::vector<Result>& results) {
   std::vector<InversionRow> rows;
   std::vector<std::string> protocols;
-  // vs_ref as rank_cases computes it: over the reference's wait in the same scenario (protocol and
-  // placement), the vs_ref counter only where the record has no such reference.
+  // vs_ref as rank_cases computes it (ratio_to_reference): over the reference's wait in the same
+  // scenario (protocol and placement).
   std::map<std::string, double> reference;
   for (const Result& r : results)
     if (r.name.suite == "inversion" && r.backend == "reference" && r.repetitions > 0)
@@ -255,11 +258,7 @@ std::vector<InversionRow> inversion_rows(const std::vector<Result>& results) {
       row.verdict = bounded >= 1     ? Verdict::bounded
                     : unbounded >= 1 ? Verdict::unbounded
                                      : Verdict::mixed;
-      if (const auto ref = reference.find(r.scenario); ref != reference.end()) {
-        if (ref->second > 0) row.vs_ref = *row.high_wait_ns / ref->second;
-      } else {
-        row.vs_ref = r.counter("vs_ref");
-      }
+      row.vs_ref = ratio_to_reference(*row.high_wait_ns, r, reference);
       row.standing = !row.priority_applied                           ? Standing::unjudged
                      : row.verdict == expected_verdict(row.protocol) ? Standing::met
                                                                      : Standing::missed;
