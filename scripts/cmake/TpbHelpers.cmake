@@ -11,14 +11,18 @@ function(tpb_add_backend name)
   target_compile_definitions(systhread PRIVATE TPB_HAVE_BACKEND_${upper}=1)
 endfunction()
 
-# tpb_add_test(NAME SOURCES ... [LIBS ...] LABELS ... [FIXTURES ...] [SERIAL] [TIMEOUT seconds])
+# tpb_add_test(NAME SOURCES ... [LIBS ...] LABELS ... [FIXTURES ...] [SERIAL] [TPBENCH]
+#              [TIMEOUT seconds])
 #   A GoogleTest executable whose cases are discovered into CTest, each carrying every label and
 #   requiring every fixture (e.g. pg_cluster, the throwaway PostgreSQL server of tests/support).
 #   SERIAL: no other test runs beside its cases (real measurements that a neighbour would skew).
+#   TPBENCH: the test runs the built tpbench as a child process (tests/cli/process.hpp): process.cpp
+#   is compiled in, tests/cli and tests/support are on its include path, TPB_TPBENCH names the
+#   binary, and tpbench is built first.
 #   LABELS is required: the test trees select by label (`ctest -L`), and a test without one is
 #   silently left out of every such selection.
 function(tpb_add_test name)
-  cmake_parse_arguments(ARG "SERIAL" "TIMEOUT" "SOURCES;LIBS;LABELS;FIXTURES" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL;TPBENCH" "TIMEOUT" "SOURCES;LIBS;LABELS;FIXTURES" ${ARGN})
   if(NOT ARG_LABELS)
     message(FATAL_ERROR "tpb_add_test(${name}): give it LABELS (unit, concurrency, cli, ...)")
   endif()
@@ -27,6 +31,13 @@ function(tpb_add_test name)
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main tpb::build_flags)
+  if(ARG_TPBENCH)
+    target_sources(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/cli/process.cpp)
+    target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/cli
+                               ${PROJECT_SOURCE_DIR}/tests/support)
+    target_compile_definitions(${name} PRIVATE TPB_TPBENCH="$<TARGET_FILE:tpbench>")
+    add_dependencies(${name} tpbench)
+  endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 TEST_LIST ${name}_TESTS
                        PROPERTIES TIMEOUT ${ARG_TIMEOUT})
   if(ARG_LABELS OR ARG_FIXTURES)
