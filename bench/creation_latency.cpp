@@ -222,8 +222,9 @@ double raw_burst_sample(int n, const std::vector<int>& cpus, std::size_t first) 
   return made == n ? static_cast<double>(t1 - t0) : -1;
 }
 
-// One raw burst sample: per-thread cost over bursts_per_sample bursts, the creator pinned to the
-// first allowed CPU; -1 when a creation failed.
+// One raw burst sample: per-thread cost over bursts_per_sample bursts; -1 when a creation failed.
+// The caller pins the creator (itself) to the first allowed CPU, once, as the contract burst's
+// creator is pinned.
 double raw_burst_cycle(int n, const std::vector<int>& cpus) {
   const int bursts = bursts_per_sample(n, cpus.size());
   double total = 0;
