@@ -338,8 +338,7 @@ class PoolBackend final : public ThreadBackend {
         // A spinning worker shares its CPU with whoever wakes there, often the launcher waiting
         // for this very job's end; the scheduler does not preempt for so short a sleep, so without
         // a yield that thread waited out the whole spin (a one-thread burst took 13 to 47 us per
-        // thread).
-        // oneTBB's backoff yields the same way once its pauses are spent.
+        // thread). oneTBB's backoff yields the same way once its pauses are spent.
         sched_yield();
       }
     }
